@@ -1,0 +1,32 @@
+import { closeOnSignals, exitWithError, loadEnvOrExit, StderrLogger } from '@app/tasks';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { producerEnvSchema } from './config/producer-env.js';
+import { closeHttpServer } from './http-drain.js';
+import { ProducerModule } from './producer.module.js';
+
+async function bootstrap(): Promise<void> {
+  const env = loadEnvOrExit(producerEnvSchema, 'producer');
+  try {
+    const app = await NestFactory.create<NestExpressApplication>(ProducerModule.forRoot(), {
+      logger: new StderrLogger(),
+      // Room for a 64 KiB text however it is escaped; larger bodies get 413.
+      bodyParser: false,
+    });
+    app.useBodyParser('json', { limit: '512kb' });
+    // Answer the requests in flight before the publisher closes.
+    closeOnSignals({
+      close: async () => {
+        await closeHttpServer(app.getHttpServer());
+        await app.close();
+      },
+    });
+    await app.listen(env.PORT);
+    new Logger('Producer').log(`HTTP API on port ${env.PORT}: POST /tasks {"text": "..."}`);
+  } catch (error) {
+    exitWithError('producer', error, env.AMQP_URL);
+  }
+}
+
+void bootstrap();

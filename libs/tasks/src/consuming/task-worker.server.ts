@@ -1,0 +1,371 @@
+import { type MessageHandler, RmqContext, ServerRMQ } from '@nestjs/microservices';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { maskSecrets } from '../config/broker-url.js';
+import { MaskingLogger } from '../logging/masking-logger.js';
+import type { TaskContract } from '../contract/task-contract.js';
+import { type DeadLetterReason, MalformedTaskError, PermanentTaskError, QueueMismatchError } from '../contract/task-errors.js';
+import { TaskHeaders } from '../tasks.constants.js';
+import { type ResolvedTasksOptions, resolveTasksOptions, type TasksModuleOptions } from '../tasks.options.js';
+import { assertTaskTopology, type TaskTopology, taskTopology } from '../topology/task-topology.js';
+import { retryDelayMs } from './retry-policy.js';
+import { settleOnce } from './settle-once-channel.js';
+import { TASK_CONTRACT_EXTRA } from './task-handler.decorator.js';
+import { createWorkerOptions } from './worker-options.js';
+
+/** What happened to one delivery; for metrics and tests. */
+export type TaskOutcome = 'done' | 'retried' | 'dead-lettered' | 'unsettled';
+
+export interface TaskWorkerHooks {
+  /** Called when a handler is about to run. */
+  onStart?(message: ConsumeMessage): void;
+  /** Called once a delivery has been settled, with how long its handler ran (ms). */
+  onSettled?(message: ConsumeMessage, outcome: TaskOutcome, durationMs: number): void;
+}
+
+/**
+ * Nest's RMQ server, with the delivery guarantees it lacks. It keeps the
+ * transport (connection, channel setup, handlers, `RmqContext`) and owns the
+ * ack of every delivery, exactly once:
+ * - handler returns: ack;
+ * - handler throws: the task is re-published to a retry queue with a growing
+ *   delay (or to the dead-letter queue once attempts run out, or at once for a
+ *   `PermanentTaskError`), and only then acked;
+ * - a message no handler can take (bad JSON, unknown task, invalid payload,
+ *   too large): dead-lettered with its reason, never dropped;
+ * - `close()`: cancels the consumer, waits for the tasks in hand, then closes;
+ * - a channel the broker closes (`consumer_timeout`, a refused ack): reconnects.
+ */
+export class TaskWorkerServer extends ServerRMQ {
+  private readonly settings: ResolvedTasksOptions;
+  /** Replaces the transport's logger: one line per error, no stacks, no passwords. */
+  protected override readonly logger: MaskingLogger;
+  private readonly topology: TaskTopology;
+  private consumer?: { channel: ConfirmChannel; tag: string };
+  private stopping = false;
+  private active = 0;
+  private onIdle?: () => void;
+  private consumingNow = false;
+  private readonly firstConsume: Promise<void>;
+  private resolveFirstConsume!: () => void;
+  private rejectFirstConsume!: (error: Error) => void;
+
+  constructor(
+    options: TasksModuleOptions,
+    private readonly hooks: TaskWorkerHooks = {},
+  ) {
+    const settings = resolveTasksOptions(options);
+    super(createWorkerOptions(settings).options!);
+    this.settings = settings;
+    this.logger = new MaskingLogger('TaskWorker', settings.urls);
+    this.topology = taskTopology(settings.queue, settings.maxAttempts);
+    this.firstConsume = new Promise<void>((resolve, reject) => {
+      this.resolveFirstConsume = resolve;
+      this.rejectFirstConsume = reject;
+    });
+    // Nobody may be waiting yet; the rejection is still reported to whoever asks.
+    this.firstConsume.catch(() => undefined);
+  }
+
+  /**
+   * Resolves once the consumer is registered with the broker. (`listen()`
+   * resolves earlier, before it is.) Rejects if the queues cannot be declared.
+   */
+  whenConsuming(): Promise<void> {
+    return this.firstConsume;
+  }
+
+  /** True while a consumer is registered on a live channel. */
+  isConsuming(): boolean {
+    return this.consumingNow;
+  }
+
+  /** Tasks whose handlers are running now. */
+  get activeTasks(): number {
+    return this.active;
+  }
+
+  override async setupChannel(channel: ConfirmChannel, callback: () => void): Promise<void> {
+    if (this.stopping) return callback();
+    try {
+      await assertTaskTopology(channel, this.topology);
+      await channel.prefetch(this.settings.prefetchCount, false);
+      const guarded = settleOnce(channel);
+      let closedByBroker = false;
+      channel.on('error', () => (closedByBroker = true));
+      channel.once('close', () => this.onChannelClosed(channel, closedByBroker));
+      const { consumerTag } = await channel.consume(
+        this.settings.queue,
+        (message) => this.onDelivery(message, guarded),
+        { noAck: false },
+      );
+      this.consumer = { channel, tag: consumerTag };
+      this.consumingNow = true;
+      this.logger.log(`consuming '${this.settings.queue}' with prefetch ${this.settings.prefetchCount}`);
+      this.resolveFirstConsume();
+    } catch (error) {
+      if (error instanceof QueueMismatchError) {
+        // Retrying cannot fix this; report it once and let the app exit.
+        this.logger.error(error.message);
+        this.rejectFirstConsume(error);
+      } else {
+        this.logger.warn(`channel setup failed: ${this.mask(error)}; retrying on the next connection`);
+      }
+    }
+    callback();
+  }
+
+  /**
+   * Stops taking tasks (cancels the consumer), then waits up to `timeoutMs` for
+   * the ones in hand to finish and be acked. Resolves with how many did not.
+   */
+  async drain(timeoutMs = this.settings.shutdownTimeoutMs): Promise<number> {
+    if (!this.stopping) {
+      this.stopping = true;
+      const consumer = this.consumer;
+      this.consumer = undefined;
+      this.consumingNow = false;
+      if (consumer) {
+        await consumer.channel.cancel(consumer.tag).catch(() => undefined);
+      }
+    }
+    if (this.active > 0) {
+      this.logger.log(`waiting up to ${timeoutMs} ms for ${this.active} task(s) in hand`);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (this.onIdle = resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    return this.active;
+  }
+
+  /** Drains, then closes the channel and the connection. */
+  override async close(): Promise<void> {
+    const unfinished = await this.drain();
+    if (unfinished > 0) {
+      this.logger.warn(`${unfinished} task(s) did not finish in time; the broker will redeliver them`);
+    }
+    await super.close();
+  }
+
+  private onChannelClosed(channel: ConfirmChannel, closedByBroker: boolean): void {
+    if (this.consumer?.channel === channel) {
+      this.consumer = undefined;
+      this.consumingNow = false;
+    }
+    // A channel the broker closed on a live connection is not reopened by
+    // amqp-connection-manager; a fresh connection re-runs the setup.
+    if (closedByBroker && !this.stopping && this.server) {
+      this.logger.warn('the broker closed the channel; reconnecting (unacked tasks will be redelivered)');
+      this.server.reconnect();
+    }
+  }
+
+  private onDelivery(message: ConsumeMessage | null, channel: ConfirmChannel): void {
+    if (message === null) {
+      // The broker cancelled the consumer, e.g. because the queue was deleted.
+      this.consumingNow = false;
+      if (!this.stopping && this.server) {
+        this.logger.warn(`the broker cancelled the consumer of '${this.settings.queue}'; reconnecting`);
+        this.server.reconnect();
+      }
+      return;
+    }
+    this.active++;
+    this.process(message, channel)
+      .catch((error) => this.logger.error(`task ${idOf(message)} was left unsettled: ${this.mask(error)}`))
+      .finally(() => {
+        if (--this.active === 0 && this.onIdle) {
+          this.onIdle();
+          this.onIdle = undefined;
+        }
+      });
+  }
+
+  private async process(message: ConsumeMessage, channel: ConfirmChannel): Promise<void> {
+    let pattern = '';
+    let handler: MessageHandler | null = null;
+    let data: unknown;
+    try {
+      if (message.content.length > this.settings.maxMessageBytes) {
+        throw new MalformedTaskError(
+          'too-large',
+          `body of ${message.content.length} bytes is over TASK_MAX_BYTES (${this.settings.maxMessageBytes})`,
+        );
+      }
+      const packet = await this.deserializer.deserialize(message.content, message.properties);
+      pattern = this.getPatternAsString(packet.pattern);
+      handler = this.getHandlerByPattern(pattern);
+      if (!handler) {
+        throw new MalformedTaskError('unknown-task', `no handler for task '${pattern}'`);
+      }
+      const contract = handler.extras?.[TASK_CONTRACT_EXTRA] as TaskContract | undefined;
+      data = contract ? await validatePayload(contract, packet.data) : packet.data;
+    } catch (error) {
+      const context = new RmqContext([message, channel, pattern]);
+      if (error instanceof MalformedTaskError) {
+        const moved = await this.deadLetter(context, error.reason, error.message, attemptsOf(message));
+        this.hooks.onSettled?.(message, moved ? 'dead-lettered' : 'unsettled', 0);
+        return;
+      }
+      throw error;
+    }
+
+    const context = new RmqContext([message, channel, pattern]);
+    this.hooks.onStart?.(message);
+    const startedAt = performance.now();
+    try {
+      const result = await handler(data, context);
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    } catch (error) {
+      return this.handleFailure(context, error, startedAt);
+    }
+    this.ack(context);
+    this.hooks.onSettled?.(message, 'done', performance.now() - startedAt);
+  }
+
+  private async handleFailure(context: RmqContext, error: unknown, startedAt: number): Promise<void> {
+    const message = context.getMessage() as ConsumeMessage;
+    const attempts = attemptsOf(message) + 1;
+    const reason = this.mask(error);
+    const duration = () => performance.now() - startedAt;
+    if (isPermanent(error) || attempts >= this.settings.maxAttempts) {
+      const why = isPermanent(error) ? 'permanent-error' : 'attempts-exhausted';
+      const moved = await this.deadLetter(context, why, reason, attempts);
+      this.hooks.onSettled?.(message, moved ? 'dead-lettered' : 'unsettled', duration());
+      return;
+    }
+    const delay = retryDelayMs(attempts, this.settings.retryDelayMs);
+    this.logger.warn(
+      `task ${idOf(message)} failed (attempt ${attempts} of ${this.settings.maxAttempts}): ${reason}; retrying in ${delay} ms`,
+    );
+    const forwarded = await this.forward(context, this.topology.retryQueues[attempts - 1], {
+      expiration: String(delay),
+      headers: {
+        [TaskHeaders.attempts]: attempts,
+        [TaskHeaders.lastError]: truncate(reason),
+        [TaskHeaders.lastFailedAt]: new Date().toISOString(),
+      },
+    });
+    this.hooks.onSettled?.(message, forwarded ? 'retried' : 'unsettled', duration());
+  }
+
+  private deadLetter(context: RmqContext, reason: DeadLetterReason, error: string, attempts: number): Promise<boolean> {
+    const message = context.getMessage() as ConsumeMessage;
+    this.logger.error(`task ${idOf(message)} dead-lettered to '${this.topology.deadLetterQueue}' (${reason}): ${error}`);
+    return this.forward(context, this.topology.deadLetterQueue, {
+      headers: {
+        [TaskHeaders.attempts]: attempts,
+        [TaskHeaders.lastError]: truncate(error),
+        [TaskHeaders.deadLetterReason]: reason,
+        [TaskHeaders.deadLetteredAt]: new Date().toISOString(),
+        [TaskHeaders.originalQueue]: this.settings.queue,
+      },
+    });
+  }
+
+  /**
+   * Publishes a copy of the delivery to another queue on the consuming
+   * channel, waits for the broker's confirm, then acks the original. A crash in
+   * between leaves both (a duplicate), never neither (a loss).
+   */
+  private async forward(
+    context: RmqContext,
+    queue: string,
+    extra: { headers: Record<string, unknown>; expiration?: string },
+  ): Promise<boolean> {
+    const message = context.getMessage() as ConsumeMessage;
+    const channel = context.getChannelRef() as ConfirmChannel;
+    const { 'x-death': _death, ...headers } = message.properties.headers ?? {};
+    const properties: Options.Publish = {
+      contentType: message.properties.contentType,
+      contentEncoding: message.properties.contentEncoding,
+      type: message.properties.type,
+      messageId: message.properties.messageId,
+      correlationId: message.properties.correlationId,
+      timestamp: message.properties.timestamp,
+      appId: message.properties.appId,
+      priority: message.properties.priority,
+      persistent: true,
+      expiration: extra.expiration,
+      headers: { ...headers, ...extra.headers },
+    };
+    try {
+      await new Promise<void>((resolve, reject) =>
+        channel.sendToQueue(queue, message.content, properties, (error) => (error ? reject(error) : resolve())),
+      );
+    } catch (error) {
+      this.logger.error(`could not move task ${idOf(message)} to '${queue}': ${this.mask(error)}; leaving it to the broker`);
+      this.nackForRedelivery(context);
+      return false;
+    }
+    this.ack(context);
+    return true;
+  }
+
+  /** Acks through the RMQ context. A dead channel makes this throw; the broker then redelivers. */
+  private ack(context: RmqContext): void {
+    try {
+      context.getChannelRef().ack(context.getMessage());
+    } catch (error) {
+      this.logger.warn(`could not ack task ${idOf(context.getMessage() as ConsumeMessage)}: ${this.mask(error)}; the broker will redeliver it`);
+    }
+  }
+
+  private nackForRedelivery(context: RmqContext): void {
+    try {
+      context.getChannelRef().nack(context.getMessage(), false, true);
+    } catch {
+      // The channel is gone; the broker requeues everything it had unacked.
+    }
+  }
+
+  private mask(error: unknown): string {
+    return maskSecrets(errorText(error), this.settings.urls);
+  }
+}
+
+async function validatePayload(contract: TaskContract, payload: unknown): Promise<unknown> {
+  let result = contract.schema['~standard'].validate(payload);
+  if (result instanceof Promise) result = await result;
+  if (result.issues) {
+    throw new MalformedTaskError('invalid-payload', `payload of task '${contract.name}' is invalid: ${describeIssues(result.issues)}`);
+  }
+  return result.value;
+}
+
+function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
+  return issues
+    .slice(0, 3)
+    .map((issue) => {
+      const path = issue.path?.map((segment) => (typeof segment === 'object' ? segment.key : segment)).join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+function attemptsOf(message: ConsumeMessage): number {
+  const value = Number(message.properties.headers?.[TaskHeaders.attempts] ?? 0);
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+function isPermanent(error: unknown): boolean {
+  return error instanceof PermanentTaskError || (error instanceof Error && error.name === 'PermanentTaskError');
+}
+
+function idOf(message: { properties: { messageId?: unknown }; fields: { deliveryTag: number } }): string {
+  return message.properties.messageId ? String(message.properties.messageId) : `#${message.fields.deliveryTag}`;
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
+  return String(error);
+}
+
+function truncate(text: string, max = 1000): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -1,0 +1,38 @@
+import { Logger } from '@nestjs/common';
+import { maskSecrets } from '../config/broker-url.js';
+
+/**
+ * A Nest logger that prints errors as one line, without stack traces, and with
+ * any broker password masked. Used by the transport, whose connection errors
+ * would otherwise print amqplib's stacks on every reconnect attempt.
+ */
+export class MaskingLogger extends Logger {
+  constructor(
+    context: string,
+    private readonly urls: readonly string[] = [],
+  ) {
+    super(context);
+  }
+
+  override error(message: unknown): void {
+    super.error(this.clean(message));
+  }
+
+  override warn(message: unknown): void {
+    super.warn(this.clean(message));
+  }
+
+  override log(message: unknown): void {
+    super.log(this.clean(message));
+  }
+
+  private clean(message: unknown): string {
+    const text =
+      message instanceof Error
+        ? message.message || message.name
+        : typeof message === 'object' && message !== null && 'message' in message
+          ? String(message.message)
+          : String(message);
+    return maskSecrets(text, this.urls).replace(/\s*\n\s*/g, ' ');
+  }
+}

@@ -1,0 +1,200 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel } from 'amqplib';
+import { maskBrokerUrl, maskSecrets } from '../config/broker-url.js';
+import type { TaskContract } from '../contract/task-contract.js';
+import { TASKS_MODULE_OPTIONS } from '../tasks.module-definition.js';
+import { type ResolvedTasksOptions, resolveTasksOptions, type TasksModuleOptions } from '../tasks.options.js';
+import { assertTaskTopology, taskTopology } from '../topology/task-topology.js';
+import { type BrokerConnector, connectToBroker } from './broker-connection.js';
+import { type EnqueueOptions, encodeTask, type TaskMessage } from './task-message.js';
+
+/** Injection token for a custom connector, e.g. a fake one in unit tests. */
+export const BROKER_CONNECTOR = Symbol('BROKER_CONNECTOR');
+
+/** `enqueue` failed: the broker did not confirm the task, so it may not be stored. */
+export class TaskPublishError extends Error {
+  override name = 'TaskPublishError';
+}
+
+/** The outcome of `enqueueMany`. */
+export interface BulkEnqueueResult {
+  confirmed: number;
+  failed: number;
+  /** The first few failures, to show the user. */
+  errors: string[];
+}
+
+/** Publishes in flight at once in `enqueueMany`: enough to hide the round trip, bounded in memory. */
+const BULK_WINDOW = 512;
+
+/**
+ * Publishes tasks to the durable work queue as persistent messages and waits
+ * for the broker's publisher confirm. A resolved `enqueue` means the broker has
+ * taken responsibility for the task; a rejected one means it may not have.
+ */
+@Injectable()
+export class TaskPublisher implements OnApplicationShutdown {
+  private readonly logger = new Logger(TaskPublisher.name);
+  private readonly options: ResolvedTasksOptions;
+  private readonly connection: AmqpConnectionManager;
+  private readonly channel: ChannelWrapper;
+  private lastConnectError?: string;
+  private closed = false;
+
+  constructor(
+    @Inject(TASKS_MODULE_OPTIONS) options: TasksModuleOptions,
+    @Optional() @Inject(BROKER_CONNECTOR) connect: BrokerConnector = connectToBroker,
+  ) {
+    this.options = resolveTasksOptions(options);
+    const topology = taskTopology(this.options.queue, this.options.maxAttempts);
+    this.connection = connect(this.options);
+    this.connection.on('connectFailed', ({ err, url }) => {
+      this.lastConnectError = this.describe(err, url);
+    });
+    this.connection.on('connect', ({ url }) => {
+      this.lastConnectError = undefined;
+      this.logger.log(`connected to ${maskBrokerUrl(String(url))}`);
+    });
+    this.connection.on('disconnect', ({ err }) => {
+      if (!this.closed) this.logger.warn(`broker connection lost: ${this.mask(err?.message ?? 'closed')}`);
+    });
+    this.channel = this.connection.createChannel({
+      json: false,
+      confirm: true,
+      setup: (channel: ConfirmChannel) => assertTaskTopology(channel, topology),
+    });
+    // Setup failures (such as a queue declared with other arguments) surface here.
+    this.channel.on('error', (err) => {
+      this.lastConnectError = this.mask(err.message);
+      this.logger.error(`channel setup failed: ${this.lastConnectError}`);
+    });
+  }
+
+  /** The queue tasks go to. */
+  get queue(): string {
+    return this.options.queue;
+  }
+
+  /** True while a broker connection is up. */
+  isConnected(): boolean {
+    return this.connection.isConnected();
+  }
+
+  /**
+   * Publishes one task and resolves with its message id once the broker has
+   * confirmed it. Rejects with `TaskPublishError` if the broker is unreachable,
+   * refuses the message, or does not confirm within `publishTimeoutMs`.
+   */
+  async enqueue<P>(task: TaskContract<string, P>, payload: P, options?: EnqueueOptions): Promise<string> {
+    const message = encodeTask(task, payload, options);
+    await this.publish(message);
+    return message.properties.messageId;
+  }
+
+  /**
+   * Publishes many tasks with pipelined confirms (a window of them in flight at
+   * once). Never rejects for one task: it counts what was confirmed and what was not.
+   */
+  async enqueueMany<P>(
+    task: TaskContract<string, P>,
+    payloads: Iterable<P> | AsyncIterable<P>,
+    onSettled?: (ok: boolean) => void,
+  ): Promise<BulkEnqueueResult> {
+    const result: BulkEnqueueResult = { confirmed: 0, failed: 0, errors: [] };
+    const inFlight = new Set<Promise<void>>();
+    for await (const payload of payloads) {
+      const sent: Promise<void> = this.enqueue(task, payload).then(
+        () => {
+          result.confirmed++;
+          onSettled?.(true);
+        },
+        (error: Error) => {
+          result.failed++;
+          if (result.errors.length < 5) result.errors.push(error.message);
+          onSettled?.(false);
+        },
+      );
+      const tracked = sent.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      if (inFlight.size >= BULK_WINDOW) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    return result;
+  }
+
+  /** Publishes an encoded message and waits for its confirm. */
+  async publish(message: TaskMessage): Promise<void> {
+    if (this.closed) {
+      throw new TaskPublishError('the task publisher is closed');
+    }
+    const deadline = Date.now() + this.options.publishTimeoutMs;
+    if (!this.connection.isConnected()) {
+      await this.waitForConnection(this.options.publishTimeoutMs);
+    }
+    try {
+      await this.channel.sendToQueue(this.options.queue, message.content, {
+        ...message.properties,
+        timeout: Math.max(1, deadline - Date.now()),
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new TaskPublishError(
+        reason === 'timeout'
+          ? `the broker did not confirm task ${message.properties.messageId} within ${this.options.publishTimeoutMs} ms`
+          : `the broker did not confirm task ${message.properties.messageId}: ${this.mask(reason)}`,
+      );
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  /** Waits for unsent tasks to be rejected, then closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.channel.close().catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+  }
+
+  /**
+   * Waits for the next connect or failed attempt. Failing on the first failed
+   * attempt answers a caller within about a second when the broker is down,
+   * instead of making it wait for the whole publish timeout.
+   */
+  private waitForConnection(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.connection.removeListener('connect', onConnect);
+        this.connection.removeListener('connectFailed', onFailed);
+      };
+      const onConnect = () => {
+        cleanup();
+        resolve();
+      };
+      const onFailed = ({ err, url }: { err: Error; url: unknown }) => {
+        cleanup();
+        reject(new TaskPublishError(`cannot reach the broker: ${this.describe(err, url)}`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        const last = this.lastConnectError ? `: ${this.lastConnectError}` : '';
+        reject(new TaskPublishError(`cannot reach the broker within ${timeoutMs} ms${last}`));
+      }, timeoutMs);
+      this.connection.on('connect', onConnect);
+      this.connection.on('connectFailed', onFailed);
+    });
+  }
+
+  private describe(err: Error | undefined, url: unknown): string {
+    const where = typeof url === 'string' ? ` at ${maskBrokerUrl(url)}` : '';
+    return this.mask(`${err?.message ?? 'connection failed'}${where}`);
+  }
+
+  private mask(text: string): string {
+    return maskSecrets(text, this.options.urls);
+  }
+}
