@@ -22,3 +22,4 @@ export * from './consuming/graceful-shutdown.js';
 export * from './logging/stderr-logger.js';
 export * from './logging/masking-logger.js';
 export * from './inspection/queue-stats.js';
+export * from './dead-letters/dead-letter-queue.js';

@@ -24,9 +24,19 @@ export function parseBrokerUrls(value: string): string[] {
   return urls;
 }
 
-/** `amqp://user:secret@host` becomes `amqp://user:***@host`, so logs never carry a password. */
+/**
+ * `amqp://user:secret@host` becomes `amqp://user:***@host`, so logs never
+ * carry a password. Works on malformed URLs too (a `/` in the password, a
+ * missing slash), since those are the ones error messages echo.
+ */
 export function maskBrokerUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+  const at = url.lastIndexOf('@');
+  if (at === -1) return url;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/{0,2}/i.exec(url)?.[0] ?? '';
+  const userInfo = url.slice(scheme.length, at);
+  const colon = userInfo.indexOf(':');
+  if (colon === -1) return url;
+  return `${scheme}${userInfo.slice(0, colon)}:***${url.slice(at)}`;
 }
 
 /** Masks every broker URL that appears inside a text, such as an error message. */

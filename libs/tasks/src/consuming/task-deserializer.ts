@@ -48,7 +48,8 @@ function asText(value: unknown): string {
 }
 
 function parseJson(value: unknown): unknown {
-  if (!Buffer.isBuffer(value) && typeof value !== 'string') return value;
+  // The stock transport JSON-parses bodies before deserializing: only raw bytes need parsing here.
+  if (!Buffer.isBuffer(value)) return value;
   try {
     return JSON.parse(asText(value));
   } catch (error) {

@@ -89,6 +89,7 @@ interface ManagementQueue {
 
 async function fromAmqp(brokerUrl: string, queues: readonly string[]): Promise<QueueStats[]> {
   const connection = await amqplib.connect(brokerUrl);
+  connection.on('error', () => undefined); // surfaces as a failed operation instead
   try {
     const stats: QueueStats[] = [];
     for (const name of queues) {

@@ -41,6 +41,8 @@ export class TaskPublisher implements OnApplicationShutdown {
   private readonly channel: ChannelWrapper;
   private lastConnectError?: string;
   private closed = false;
+  /** Callers waiting for a connection; `close()` releases them at once. */
+  private readonly connectionWaiters = new Set<(error: Error) => void>();
 
   constructor(
     @Inject(TASKS_MODULE_OPTIONS) options: TasksModuleOptions,
@@ -155,6 +157,7 @@ export class TaskPublisher implements OnApplicationShutdown {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const reject of this.connectionWaiters) reject(new TaskPublishError('the task publisher is closed'));
     await this.channel.close().catch(() => undefined);
     await this.connection.close().catch(() => undefined);
   }
@@ -168,8 +171,13 @@ export class TaskPublisher implements OnApplicationShutdown {
     return new Promise<void>((resolve, reject) => {
       const cleanup = () => {
         clearTimeout(timer);
+        this.connectionWaiters.delete(onClosed);
         this.connection.removeListener('connect', onConnect);
         this.connection.removeListener('connectFailed', onFailed);
+      };
+      const onClosed = (error: Error) => {
+        cleanup();
+        reject(error);
       };
       const onConnect = () => {
         cleanup();
@@ -184,6 +192,7 @@ export class TaskPublisher implements OnApplicationShutdown {
         const last = this.lastConnectError ? `: ${this.lastConnectError}` : '';
         reject(new TaskPublishError(`cannot reach the broker within ${timeoutMs} ms${last}`));
       }, timeoutMs);
+      this.connectionWaiters.add(onClosed);
       this.connection.on('connect', onConnect);
       this.connection.on('connectFailed', onFailed);
     });
