@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import amqplib, { type ChannelModel } from 'amqplib';
+import amqplib, { type ChannelModel, type GetMessage } from 'amqplib';
 
 /** The broker the tests use: `AMQP_URL` (first entry) or the local default. */
 export function brokerUrl(): string {
@@ -73,5 +73,105 @@ export async function waitForBroker(timeoutMs = 60_000): Promise<void> {
       if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  }
+}
+
+/** Takes every message now in a queue (basic.get, no ack), oldest first. */
+export async function takeMessages(name: string): Promise<GetMessage[]> {
+  const connection = await connect();
+  try {
+    const channel = await connection.createChannel();
+    const messages: GetMessage[] = [];
+    for (let message = await channel.get(name, { noAck: true }); message; message = await channel.get(name, { noAck: true })) {
+      messages.push(message);
+    }
+    await channel.close();
+    return messages;
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Calls the broker's management API (same host as the broker URL, port
+ * 15672, same credentials), and throws on a status other than 2xx.
+ */
+export async function managementApi(path: string, init: RequestInit = {}): Promise<unknown> {
+  const url = new URL(brokerUrl());
+  const credentials = `${decodeURIComponent(url.username || 'guest')}:${decodeURIComponent(url.password || 'guest')}`;
+  const response = await fetch(`http://${url.hostname}:15672/api${path}`, {
+    ...init,
+    headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}`, 'content-type': 'application/json', ...init.headers },
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!response.ok) throw new Error(`management API ${init.method ?? 'GET'} ${path}: HTTP ${response.status}`);
+  const text = await response.text();
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** A queue as the management API describes it (in the default vhost). */
+export async function managementQueue(name: string): Promise<ManagementQueue> {
+  return managementApi(`/queues/%2F/${encodeURIComponent(name)}`) as Promise<ManagementQueue>;
+}
+
+/**
+ * Waits until the management API reports `ready` messages in a queue. Its
+ * counts are sampled (every 5 s by default) and nothing announces a new
+ * sample, so this polls.
+ */
+export async function waitForManagementReady(name: string, ready: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const queue = await managementQueue(name);
+    if (queue.messages_ready === ready) return;
+    if (Date.now() > deadline) throw new Error(`management API still reports ${queue.messages_ready} ready in '${name}', not ${ready}, after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Sets a policy in the default vhost that applies to queues whose name matches `pattern`. */
+export async function setQueuePolicy(name: string, pattern: string, definition: Record<string, unknown>): Promise<void> {
+  await managementApi(`/policies/%2F/${encodeURIComponent(name)}`, {
+    method: 'PUT',
+    body: JSON.stringify({ pattern, definition, priority: 100, 'apply-to': 'queues' }),
+  });
+}
+
+/** Deletes a policy, ignoring one that does not exist. */
+export async function deletePolicy(name: string): Promise<void> {
+  await managementApi(`/policies/%2F/${encodeURIComponent(name)}`, { method: 'DELETE' }).catch((error: Error) => {
+    if (!error.message.includes('HTTP 404')) throw error;
+  });
+}
+
+/** The fields of the management API's queue description that tests read. */
+export interface ManagementQueue {
+  name: string;
+  durable: boolean;
+  auto_delete: boolean;
+  exclusive: boolean;
+  messages_ready?: number;
+  messages_unacknowledged?: number;
+  consumers?: number;
+}
+
+/** Ready count of a queue through AMQP, or undefined if the queue does not exist. */
+export async function readyCountOrMissing(name: string): Promise<number | undefined> {
+  const connection = await connect();
+  connection.on('error', () => undefined);
+  try {
+    const channel = await connection.createChannel();
+    // A missing queue makes the broker close the channel (404); that is an answer here, not an error.
+    channel.on('error', () => undefined);
+    try {
+      const { messageCount } = await channel.checkQueue(name);
+      await channel.close();
+      return messageCount;
+    } catch (error) {
+      if (/NOT_FOUND/.test((error as Error).message)) return undefined;
+      throw error;
+    }
+  } finally {
+    await connection.close();
   }
 }

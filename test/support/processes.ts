@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { brokerUrl } from './broker.js';
 
@@ -100,4 +101,129 @@ export async function runCli(
   const running = startProcess(entry, env, args);
   const { code } = await running.exited;
   return { code, stdout: running.lines.join('\n'), stderr: running.stderr };
+}
+
+/** A line a worker prints for a task, as the tutorial's worker.py does (texts without quotes). */
+export function receivedLine(text: string): string {
+  return ` [x] Received '${text}'`;
+}
+
+/**
+ * Resolves with whichever process prints a matching line first (lines
+ * already printed count too). Unlike racing `waitForLine`s, it leaves no timer
+ * behind for the processes that lose.
+ */
+export function firstToPrint(processes: RunningProcess[], match: string | RegExp, timeoutMs = 30_000): Promise<RunningProcess> {
+  const test = (line: string) => (typeof match === 'string' ? line.includes(match) : match.test(line));
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const winner = processes.find((running) => running.lines.some(test));
+      if (winner) {
+        cleanup();
+        resolve(winner);
+      }
+    };
+    // Registered after RunningProcess's own listener, so `lines` is already up to date.
+    const listeners = processes.map((running) => {
+      running.child.stdout!.on('data', check);
+      return () => running.child.stdout!.off('data', check);
+    });
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no process printed a line matching ${match} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      listeners.forEach((remove) => remove());
+    };
+    check();
+  });
+}
+
+/** Waits for a line after the given one: e.g. the ` [x] Done` that follows a ` [x] Received`. */
+export async function waitForLineAfter(running: RunningProcess, after: string, match: string | RegExp, timeoutMs = 30_000): Promise<string> {
+  await running.waitForLine(after, timeoutMs);
+  return running.waitForLine(match, timeoutMs, running.lines.findIndex((line) => line.includes(after)) + 1);
+}
+
+const ANSI_COLOURS = /\x1b\[[0-9;]*m/g;
+
+/**
+ * Waits until a process has written `match` to stderr (where the apps log).
+ * Rejects at once if the process exits first, quoting the end of its stderr.
+ */
+export function waitForStderr(running: RunningProcess, match: string, timeoutMs = 30_000): Promise<void> {
+  const name = running.child.spawnargs.at(-1) ?? 'process';
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (running.stderr.includes(match)) {
+        cleanup();
+        resolve();
+      }
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      cleanup();
+      const tail = running.stderr.replace(ANSI_COLOURS, '').slice(-3000);
+      reject(new Error(`${name} exited (code ${code}, signal ${signal}) before writing '${match}' to stderr; stderr:\n${tail}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`${name} did not write '${match}' to stderr within ${timeoutMs} ms; stderr:\n${running.stderr.replace(ANSI_COLOURS, '').slice(-3000)}`));
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      running.child.stderr!.off('data', check);
+      running.child.off('exit', onExit);
+    };
+    running.child.stderr!.on('data', check);
+    running.child.once('exit', onExit);
+    check();
+  });
+}
+
+/** A TCP port nothing listens on right now, for a child's HTTP server. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts the HTTP producer (set `PORT`) and waits until it listens. If it
+ * exits or does not listen in time, it is killed and the error quotes its stderr.
+ */
+export async function startProducer(env: Record<string, string | undefined>): Promise<RunningProcess> {
+  const producer = startProcess(ENTRY.producer, env);
+  try {
+    await waitForStderr(producer, 'HTTP API on port');
+  } catch (error) {
+    await producer.stop('SIGKILL');
+    throw error;
+  }
+  return producer;
+}
+
+/**
+ * Runs a CLI to its end like `runCli`, but kills it (SIGKILL) if it runs
+ * longer than `timeoutMs`, and reports how long it ran.
+ */
+export async function runCliWithin(
+  entry: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean; ms: number; stdout: string; stderr: string }> {
+  const startedAt = performance.now();
+  const running = startProcess(entry, env, args);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    running.child.kill('SIGKILL');
+  }, timeoutMs);
+  const { code, signal } = await running.exited;
+  clearTimeout(timer);
+  return { code, signal, timedOut, ms: performance.now() - startedAt, stdout: running.lines.join('\n'), stderr: running.stderr };
 }
