@@ -1,4 +1,4 @@
-import { closeOnSignals, exitWithError, loadEnvOrExit, StderrLogger } from '@app/tasks';
+import { closeOnSignals, createAppLogger, exitWithError, loadEnvOrExit } from '@app/tasks';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -10,7 +10,7 @@ async function bootstrap(): Promise<void> {
   const env = loadEnvOrExit(producerEnvSchema, 'producer');
   try {
     const app = await NestFactory.create<NestExpressApplication>(ProducerModule.forRoot(), {
-      logger: new StderrLogger(),
+      logger: createAppLogger('producer', env.LOG_FORMAT),
       // Room for a 64 KiB text however it is escaped; larger bodies get 413.
       bodyParser: false,
     });

@@ -1,30 +1,46 @@
-import {
-  closeOnSignals,
-  exitWithError,
-  loadEnvOrExit,
-  StderrLogger,
-  tasksOptionsFromEnv,
-  TaskWorkerServer,
-} from '@app/tasks';
+import { closeOnSignals, createAppLogger, exitWithError, loadEnvOrExit, TaskWorkerServer } from '@app/tasks';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { workerEnvSchema } from './config/worker-env.js';
 import { WorkerModule } from './worker.module.js';
 
 async function bootstrap(): Promise<void> {
   const env = loadEnvOrExit(workerEnvSchema, 'worker');
-  const worker = new TaskWorkerServer(tasksOptionsFromEnv(env));
   try {
-    const app = await NestFactory.createMicroservice(WorkerModule.forRoot(), {
-      strategy: worker,
-      logger: new StderrLogger(),
+    // An HTTP app for /health and /metrics, with the task consumer as its microservice.
+    const app = await NestFactory.create(WorkerModule.forRoot(), { logger: createAppLogger('worker', env.LOG_FORMAT) });
+    const worker = app.get(TaskWorkerServer);
+    app.connectMicroservice({ strategy: worker }, { inheritAppConfig: true });
+    closeOnSignals({
+      // Drain first: Nest's own close runs the destroy hooks while the consumer still takes tasks.
+      close: async () => {
+        await worker.drain();
+        await app.close();
+      },
     });
-    closeOnSignals(app);
-    await app.listen();
-    // listen() resolves before the consumer is registered; say so only once it is.
+    await app.startAllMicroservices();
+    await listenForProbes(app, env.WORKER_PORT);
+    // startAllMicroservices() resolves before the consumer is registered; say so only once it is.
     await worker.whenConsuming();
     process.stdout.write(' [*] Waiting for messages. To exit press CTRL+C\n');
   } catch (error) {
     exitWithError('worker', error, env.AMQP_URL);
+  }
+}
+
+/**
+ * Serves /health and /metrics. A second worker on one host (the tutorial runs
+ * two in two terminals) finds the port taken: it still works, without them.
+ */
+async function listenForProbes(app: { listen(port: number): Promise<unknown>; getHttpServer(): { address(): unknown } }, port: number) {
+  const logger = new Logger('Worker');
+  try {
+    await app.listen(port);
+    const address = app.getHttpServer().address() as { port: number };
+    logger.log(`health and metrics on port ${address.port}: GET /health, GET /metrics`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    logger.warn(`port ${port} is in use: this worker runs without /health and /metrics (set WORKER_PORT to serve them)`);
   }
 }
 

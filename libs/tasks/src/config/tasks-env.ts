@@ -56,6 +56,7 @@ export const tasksEnvSchema = z.object({
   TASK_MAX_BYTES: envInt(DEFAULT_MAX_MESSAGE_BYTES, 1),
   PUBLISH_TIMEOUT_MS: envInt(DEFAULT_PUBLISH_TIMEOUT_MS, 1),
   SHUTDOWN_TIMEOUT_MS: envInt(DEFAULT_SHUTDOWN_TIMEOUT_MS, 0),
+  LOG_FORMAT: z.enum(['text', 'json'], { message: "must be 'text' or 'json'" }).default('text'),
   AMQP_CA_FILE: z.string().optional(),
   AMQP_CERT_FILE: z.string().optional(),
   AMQP_KEY_FILE: z.string().optional(),

@@ -14,14 +14,21 @@ import { settleOnce } from './settle-once-channel.js';
 import { TASK_CONTRACT_EXTRA } from './task-handler.decorator.js';
 import { createWorkerOptions } from './worker-options.js';
 
-/** What happened to one delivery; for metrics and tests. */
-export type TaskOutcome = 'done' | 'retried' | 'dead-lettered' | 'unsettled';
+/**
+ * What became of one delivery: `done` (acked), `retried` or `dead-lettered`
+ * after its handler threw, `malformed` (dead-lettered unrun), or `unsettled`
+ * (left to the broker to redeliver, as when the channel died).
+ */
+export type TaskOutcome = 'done' | 'retried' | 'dead-lettered' | 'malformed' | 'unsettled';
 
+/** Callbacks for metrics; they run on the hot path, so keep them cheap. */
 export interface TaskWorkerHooks {
-  /** Called when a handler is about to run. */
-  onStart?(message: ConsumeMessage): void;
-  /** Called once a delivery has been settled, with how long its handler ran (ms). */
+  /** A delivery arrived. */
+  onReceived?(message: ConsumeMessage): void;
+  /** A delivery was settled; `durationMs` is how long its handler ran. */
   onSettled?(message: ConsumeMessage, outcome: TaskOutcome, durationMs: number): void;
+  /** The consumer was registered (true) or lost (false). */
+  onConsumingChanged?(consuming: boolean): void;
 }
 
 /**
@@ -101,7 +108,7 @@ export class TaskWorkerServer extends ServerRMQ {
         { noAck: false },
       );
       this.consumer = { channel, tag: consumerTag };
-      this.consumingNow = true;
+      this.setConsuming(true);
       this.logger.log(`consuming '${this.settings.queue}' with prefetch ${this.settings.prefetchCount}`);
       this.resolveFirstConsume();
     } catch (error) {
@@ -125,7 +132,7 @@ export class TaskWorkerServer extends ServerRMQ {
       this.stopping = true;
       const consumer = this.consumer;
       this.consumer = undefined;
-      this.consumingNow = false;
+      this.setConsuming(false);
       if (consumer) {
         await consumer.channel.cancel(consumer.tag).catch(() => undefined);
       }
@@ -151,10 +158,16 @@ export class TaskWorkerServer extends ServerRMQ {
     await super.close();
   }
 
+  private setConsuming(consuming: boolean): void {
+    if (this.consumingNow === consuming) return;
+    this.consumingNow = consuming;
+    this.hooks.onConsumingChanged?.(consuming);
+  }
+
   private onChannelClosed(channel: ConfirmChannel, closedByBroker: boolean): void {
     if (this.consumer?.channel === channel) {
       this.consumer = undefined;
-      this.consumingNow = false;
+      this.setConsuming(false);
     }
     // A channel the broker closed on a live connection is not reopened by
     // amqp-connection-manager; a fresh connection re-runs the setup.
@@ -167,7 +180,7 @@ export class TaskWorkerServer extends ServerRMQ {
   private onDelivery(message: ConsumeMessage | null, channel: ConfirmChannel): void {
     if (message === null) {
       // The broker cancelled the consumer, e.g. because the queue was deleted.
-      this.consumingNow = false;
+      this.setConsuming(false);
       if (!this.stopping && this.server) {
         this.logger.warn(`the broker cancelled the consumer of '${this.settings.queue}'; reconnecting`);
         this.server.reconnect();
@@ -175,6 +188,7 @@ export class TaskWorkerServer extends ServerRMQ {
       return;
     }
     this.active++;
+    this.hooks.onReceived?.(message);
     this.process(message, channel)
       .catch((error) => this.logger.error(`task ${idOf(message)} was left unsettled: ${this.mask(error)}`))
       .finally(() => {
@@ -208,14 +222,13 @@ export class TaskWorkerServer extends ServerRMQ {
       const context = new RmqContext([message, channel, pattern]);
       if (error instanceof MalformedTaskError) {
         const moved = await this.deadLetter(context, error.reason, error.message, attemptsOf(message));
-        this.hooks.onSettled?.(message, moved ? 'dead-lettered' : 'unsettled', 0);
+        this.hooks.onSettled?.(message, moved ? 'malformed' : 'unsettled', 0);
         return;
       }
       throw error;
     }
 
     const context = new RmqContext([message, channel, pattern]);
-    this.hooks.onStart?.(message);
     const startedAt = performance.now();
     try {
       const result = await handler(data, context);

@@ -3,6 +3,7 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { ConfirmChannel } from 'amqplib';
 import { maskBrokerUrl, maskSecrets } from '../config/broker-url.js';
 import type { TaskContract } from '../contract/task-contract.js';
+import { TaskMetrics } from '../observability/task-metrics.js';
 import { TASKS_MODULE_OPTIONS } from '../tasks.module-definition.js';
 import { type ResolvedTasksOptions, resolveTasksOptions, type TasksModuleOptions } from '../tasks.options.js';
 import { assertTaskTopology, taskTopology } from '../topology/task-topology.js';
@@ -47,6 +48,7 @@ export class TaskPublisher implements OnApplicationShutdown {
   constructor(
     @Inject(TASKS_MODULE_OPTIONS) options: TasksModuleOptions,
     @Optional() @Inject(BROKER_CONNECTOR) connect: BrokerConnector = connectToBroker,
+    @Optional() private readonly metrics?: TaskMetrics,
   ) {
     this.options = resolveTasksOptions(options);
     const topology = taskTopology(this.options.queue, this.options.maxAttempts);
@@ -54,11 +56,14 @@ export class TaskPublisher implements OnApplicationShutdown {
     this.connection.on('connectFailed', ({ err, url }) => {
       this.lastConnectError = this.describe(err, url);
     });
+    this.metrics?.setBrokerConnected('publisher', false);
     this.connection.on('connect', ({ url }) => {
       this.lastConnectError = undefined;
+      this.metrics?.setBrokerConnected('publisher', true);
       this.logger.log(`connected to ${maskBrokerUrl(String(url))}`);
     });
     this.connection.on('disconnect', ({ err }) => {
+      this.metrics?.setBrokerConnected('publisher', false);
       if (!this.closed) this.logger.warn(`broker connection lost: ${this.mask(err?.message ?? 'closed')}`);
     });
     this.channel = this.connection.createChannel({
@@ -90,7 +95,14 @@ export class TaskPublisher implements OnApplicationShutdown {
    */
   async enqueue<P>(task: TaskContract<string, P>, payload: P, options?: EnqueueOptions): Promise<string> {
     const message = encodeTask(task, payload, options);
-    await this.publish(message);
+    const startedAt = performance.now();
+    try {
+      await this.publish(message);
+    } catch (error) {
+      this.metrics?.recordRejected(task.name);
+      throw error;
+    }
+    this.metrics?.recordEnqueued(task.name, (performance.now() - startedAt) / 1000);
     return message.properties.messageId;
   }
 
