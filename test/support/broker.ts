@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import amqplib, { type ChannelModel, type GetMessage } from 'amqplib';
+import type { Options } from 'amqplib';
 
 /** The broker the tests use: `AMQP_URL` (first entry) or the local default. */
 export function brokerUrl(): string {
@@ -174,4 +175,108 @@ export async function readyCountOrMissing(name: string): Promise<number | undefi
   } finally {
     await connection.close();
   }
+}
+
+/** Publishes a raw message straight to a queue with plain amqplib and waits for the broker's confirm. */
+export async function publishRaw(queue: string, content: string | Buffer, properties: Options.Publish = {}): Promise<void> {
+  const connection = await connect();
+  try {
+    const channel = await connection.createConfirmChannel();
+    channel.sendToQueue(queue, typeof content === 'string' ? Buffer.from(content, 'utf8') : content, { persistent: true, ...properties });
+    await channel.waitForConfirms();
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Declares a queue as another client might have, e.g. with arguments the task queue does not use. */
+export async function declareQueue(name: string, options: Options.AssertQueue): Promise<void> {
+  const connection = await connect();
+  try {
+    const channel = await connection.createChannel();
+    await channel.assertQueue(name, options);
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Reads every message now in a queue, oldest first, and leaves them there (fetched unacked, returned on close). */
+export async function peekMessages(name: string): Promise<GetMessage[]> {
+  const connection = await connect();
+  try {
+    const channel = await connection.createChannel();
+    const messages: GetMessage[] = [];
+    for (let message = await channel.get(name); message; message = await channel.get(name)) {
+      messages.push(message);
+    }
+    await channel.close();
+    return messages;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Ready and unacked counts of queues as the broker sees them (AMQP alone cannot count unacked messages). */
+export async function queueDepths(names: string[]): Promise<Record<string, { ready: number; unacked: number }>> {
+  const { stdout } = await exec('rabbitmqctl', ['list_queues', '-q', '--formatter', 'json', 'name', 'messages_ready', 'messages_unacknowledged'], {
+    timeout: 30_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const rows = JSON.parse(stdout) as { name: string; messages_ready: number; messages_unacknowledged: number }[];
+  const wanted = new Set(names);
+  return Object.fromEntries(
+    rows.filter((row) => wanted.has(row.name)).map((row) => [row.name, { ready: row.messages_ready, unacked: row.messages_unacknowledged }]),
+  );
+}
+
+/** Polls the broker (or anything) with `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function pollUntil<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Resolves once a queue holds exactly `ready` ready messages. */
+export function waitForReady(name: string, ready: number, timeoutMs = 10_000): Promise<true> {
+  return pollUntil(async () => (await queueCounts(name)).ready === ready || undefined, `${ready} ready message(s) in '${name}'`, timeoutMs);
+}
+
+/**
+ * The broker's ids (`rabbitmqctl list_connections pid`) of the AMQP
+ * connections an OS process holds, matched by its local TCP ports, so that a
+ * test can close just its own process's connections on a shared broker.
+ */
+export async function brokerConnectionsOf(osPid: number): Promise<string[]> {
+  const { stdout: sockets } = await exec('ss', ['-tnpH', 'state', 'established'], { timeout: 10_000 });
+  const ports = new Set(
+    sockets
+      .split('\n')
+      .filter((line) => line.includes(`pid=${osPid},`))
+      .map((line) => /:(\d+)\s+\S+:\d+\s/.exec(line)?.[1])
+      .filter((port): port is string => port !== undefined),
+  );
+  const { stdout } = await exec('rabbitmqctl', ['list_connections', '-q', '--no-table-headers', 'pid', 'peer_port'], { timeout: 30_000 });
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([pid, port]) => pid && ports.has(port))
+    .map(([pid]) => pid);
+}
+
+/** Closes one connection from the broker side, as an operator (or a broker policy) would. */
+export async function closeBrokerConnection(pid: string, reason: string): Promise<void> {
+  await exec('rabbitmqctl', ['close_connection', pid, reason], { timeout: 30_000 });
 }

@@ -78,7 +78,7 @@ export class RunningProcess {
 
 /** Environment for a child: the test broker, fast tasks, and the given overrides. */
 export function childEnv(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  return { ...process.env, AMQP_URL: brokerUrl(), MS_PER_DOT: '50', NODE_OPTIONS: '', ...overrides };
+  return { ...process.env, AMQP_URL: brokerUrl(), MS_PER_DOT: '50', WORKER_PORT: '0', NODE_OPTIONS: '', ...overrides };
 }
 
 export function startProcess(entry: string, env: Record<string, string | undefined>, args: string[] = []): RunningProcess {

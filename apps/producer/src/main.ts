@@ -11,6 +11,8 @@ async function bootstrap(): Promise<void> {
   try {
     const app = await NestFactory.create<NestExpressApplication>(ProducerModule.forRoot(), {
       logger: createAppLogger('producer', env.LOG_FORMAT),
+      // Boot errors reach our one-line handler instead of Nest's stack-printing exit.
+      abortOnError: false,
       // Room for a 64 KiB text however it is escaped; larger bodies get 413.
       bodyParser: false,
     });

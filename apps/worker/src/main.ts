@@ -8,7 +8,11 @@ async function bootstrap(): Promise<void> {
   const env = loadEnvOrExit(workerEnvSchema, 'worker');
   try {
     // An HTTP app for /health and /metrics, with the task consumer as its microservice.
-    const app = await NestFactory.create(WorkerModule.forRoot(), { logger: createAppLogger('worker', env.LOG_FORMAT) });
+    const app = await NestFactory.create(WorkerModule.forRoot(), {
+      logger: createAppLogger('worker', env.LOG_FORMAT),
+      // Boot errors reach our one-line handler instead of Nest's stack-printing exit.
+      abortOnError: false,
+    });
     const worker = app.get(TaskWorkerServer);
     app.connectMicroservice({ strategy: worker }, { inheritAppConfig: true });
     closeOnSignals({

@@ -15,6 +15,7 @@ describe('parseEnv(tasksEnvSchema)', () => {
     expect(parseEnv(tasksEnvSchema, {})).toEqual({
       AMQP_URL: ['amqp://guest:guest@localhost:5672'],
       TASK_QUEUE: 'task_queue',
+      LOG_FORMAT: 'text',
       PREFETCH_COUNT: 1,
       TASK_MAX_ATTEMPTS: 5,
       TASK_RETRY_DELAY_MS: 1000,

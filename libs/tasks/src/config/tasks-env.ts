@@ -126,6 +126,12 @@ function readTls(env: TasksEnv): TasksModuleOptions['tls'] {
  * with a `get(key)`), for `TasksModule.forRootAsync({ inject: [ConfigService], useFactory })`.
  */
 export function tasksOptionsFromConfig(config: { get(key: string): unknown }): TasksModuleOptions {
-  const env = Object.fromEntries(Object.keys(tasksEnvSchema.shape).map((key) => [key, config.get(key)]));
-  return tasksOptionsFromEnv(env as TasksEnv);
+  // Values may come validated (arrays, numbers) or raw (strings, as `load` gives them): validate them all alike.
+  const raw = Object.fromEntries(
+    Object.keys(tasksEnvSchema.shape)
+      .map((key) => [key, config.get(key)] as const)
+      .filter(([, value]) => value !== undefined && value !== null)
+      .map(([key, value]) => [key, Array.isArray(value) ? value.join(',') : String(value)]),
+  );
+  return tasksOptionsFromEnv(parseEnv(tasksEnvSchema, raw));
 }

@@ -30,20 +30,30 @@ export function managementUrlFor(brokerUrl: string): string {
 }
 
 /**
- * Reads queue counts from the management API where it answers; otherwise from
- * AMQP, which knows ready counts and consumers but not unacked ones.
+ * Reads ready and consumer counts live over AMQP (as `rabbitmqctl list_queues`
+ * does), and adds unacked counts and rates from the management API where it
+ * answers (those refresh every few seconds there).
  */
 export async function fetchQueueStats(
   brokerUrl: string,
   queues: readonly string[],
   managementUrl = managementUrlFor(brokerUrl),
 ): Promise<QueueStatsReport> {
-  try {
-    return { source: 'management', queues: await fromManagementApi(brokerUrl, managementUrl, queues) };
-  } catch (error) {
-    const note = `management API not available (${maskSecrets((error as Error).message, [brokerUrl, managementUrl])}); unacked counts need it`;
-    return { source: 'amqp', note, queues: await fromAmqp(brokerUrl, queues) };
+  const [live, managed] = await Promise.all([
+    fromAmqp(brokerUrl, queues),
+    fromManagementApi(brokerUrl, managementUrl, queues).then(
+      (stats) => ({ stats }),
+      (error: Error) => ({ error }),
+    ),
+  ]);
+  if ('error' in managed) {
+    const note = `management API not available (${maskSecrets(managed.error.message, [brokerUrl, managementUrl])}); unacked counts need it`;
+    return { source: 'amqp', note, queues: live };
   }
+  return {
+    source: 'management',
+    queues: live.map((queue, i) => ({ ...queue, unacked: queue.exists ? managed.stats[i].unacked : undefined, rates: managed.stats[i].rates })),
+  };
 }
 
 async function fromManagementApi(brokerUrl: string, managementUrl: string, queues: readonly string[]): Promise<QueueStats[]> {

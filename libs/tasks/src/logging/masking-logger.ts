@@ -27,12 +27,16 @@ export class MaskingLogger extends Logger {
   }
 
   private clean(message: unknown): string {
+    // amqp-connection-manager's events carry the error as `{ err }`.
+    const unwrapped = typeof message === 'object' && message !== null && 'err' in message ? message.err : message;
     const text =
-      message instanceof Error
-        ? message.message || message.name
-        : typeof message === 'object' && message !== null && 'message' in message
-          ? String(message.message)
-          : String(message);
+      unwrapped instanceof Error
+        ? unwrapped.message || unwrapped.name
+        : typeof unwrapped === 'object' && unwrapped !== null && 'message' in unwrapped
+          ? String(unwrapped.message)
+          : typeof unwrapped === 'object' && unwrapped !== null
+            ? JSON.stringify(unwrapped)
+            : String(unwrapped);
     return maskSecrets(text, this.urls).replace(/\s*\n\s*/g, ' ');
   }
 }

@@ -170,10 +170,16 @@ describe('TaskPublisher', () => {
     const { connection } = setup({ queue: 'jobs', maxAttempts: 2 });
     expect(connection.channelOptions).toMatchObject({ confirm: true, json: false });
     const declared: [string, unknown][] = [];
-    const fakeAmqpChannel = { assertQueue: async (queue: string, options: unknown) => void declared.push([queue, options]) };
+    const listeners: string[] = [];
+    const fakeAmqpChannel = {
+      assertQueue: async (queue: string, options: unknown) => void declared.push([queue, options]),
+      on: (event: string) => void listeners.push(event),
+    };
     await connection.channelOptions!.setup!(fakeAmqpChannel as unknown as ConfirmChannel, () => undefined);
     expect(declared.map(([queue]) => queue)).toEqual(['jobs', 'jobs.dlq', 'jobs.retry.1']);
     expect(declared[0][1]).toEqual({ durable: true });
+    // Unroutable tasks come back as 'return' events instead of vanishing behind a confirm.
+    expect(listeners).toContain('return');
   });
 
   it('rejects with TaskPublishError, without the password, when the broker refuses the message', async () => {

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel } from 'amqplib';
+import type { ConfirmChannel, Message } from 'amqplib';
 import { maskBrokerUrl, maskSecrets } from '../config/broker-url.js';
 import type { TaskContract } from '../contract/task-contract.js';
 import { TaskMetrics } from '../observability/task-metrics.js';
 import { TASKS_MODULE_OPTIONS } from '../tasks.module-definition.js';
 import { type ResolvedTasksOptions, resolveTasksOptions, type TasksModuleOptions } from '../tasks.options.js';
-import { assertTaskTopology, taskTopology } from '../topology/task-topology.js';
+import { assertTaskTopology, type TaskTopology, taskTopology } from '../topology/task-topology.js';
 import { type BrokerConnector, connectToBroker } from './broker-connection.js';
 import { type EnqueueOptions, encodeTask, type TaskMessage } from './task-message.js';
 
@@ -42,6 +42,8 @@ export class TaskPublisher implements OnApplicationShutdown {
   private readonly channel: ChannelWrapper;
   private lastConnectError?: string;
   private closed = false;
+  /** Ids of tasks the broker returned as unroutable (their queue is gone); their confirm is not a success. */
+  private readonly returned = new Set<string>();
   /** Callers waiting for a connection; `close()` releases them at once. */
   private readonly connectionWaiters = new Set<(error: Error) => void>();
 
@@ -69,7 +71,10 @@ export class TaskPublisher implements OnApplicationShutdown {
     this.channel = this.connection.createChannel({
       json: false,
       confirm: true,
-      setup: (channel: ConfirmChannel) => assertTaskTopology(channel, topology),
+      setup: async (channel: ConfirmChannel) => {
+        channel.on('return', (message: Message) => this.onReturned(message, channel, topology));
+        await assertTaskTopology(channel, topology);
+      },
     });
     // Setup failures (such as a queue declared with other arguments) surface here.
     this.channel.on('error', (err) => {
@@ -146,9 +151,12 @@ export class TaskPublisher implements OnApplicationShutdown {
     if (!this.connection.isConnected()) {
       await this.waitForConnection(this.options.publishTimeoutMs);
     }
+    const id = message.properties.messageId;
     try {
       await this.channel.sendToQueue(this.options.queue, message.content, {
         ...message.properties,
+        // A task no queue takes comes back (basic.return) before its confirm, instead of vanishing.
+        mandatory: true,
         timeout: Math.max(1, deadline - Date.now()),
       });
     } catch (error) {
@@ -159,6 +167,17 @@ export class TaskPublisher implements OnApplicationShutdown {
           : `the broker did not confirm task ${message.properties.messageId}: ${this.mask(reason)}`,
       );
     }
+    if (this.returned.delete(id)) {
+      throw new TaskPublishError(`no queue took task ${id}: queue '${this.options.queue}' does not exist (declaring it again)`);
+    }
+  }
+
+  /** The work queue was deleted under us: fail that publish, and declare the queues again. */
+  private onReturned(message: Message, channel: ConfirmChannel, topology: TaskTopology): void {
+    const id = message.properties.messageId as string | undefined;
+    if (id) this.returned.add(id);
+    this.logger.warn(`the broker returned task ${id ?? '(no id)'}: ${(message.fields as { replyText?: string }).replyText ?? 'unroutable'}; declaring the queues again`);
+    assertTaskTopology(channel, topology).catch((error: Error) => this.logger.error(`cannot declare the queues: ${this.mask(error.message)}`));
   }
 
   async onApplicationShutdown(): Promise<void> {
