@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
   DEFAULT_BROKER_URL,
@@ -31,6 +31,16 @@ export const envInt = (fallback: number, min: number, max = Number.MAX_SAFE_INTE
     );
 };
 
+/** A path to a file this process can read, checked at start rather than at first connect. */
+const readableFile = () =>
+  z.string().superRefine((path, ctx) => {
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}: ${path})` });
+    }
+  });
+
 /** The environment both apps share: where the broker is and how tasks flow. */
 export const tasksEnvSchema = z.object({
   AMQP_URL: z
@@ -57,9 +67,9 @@ export const tasksEnvSchema = z.object({
   PUBLISH_TIMEOUT_MS: envInt(DEFAULT_PUBLISH_TIMEOUT_MS, 1),
   SHUTDOWN_TIMEOUT_MS: envInt(DEFAULT_SHUTDOWN_TIMEOUT_MS, 0),
   LOG_FORMAT: z.enum(['text', 'json'], { message: "must be 'text' or 'json'" }).default('text'),
-  AMQP_CA_FILE: z.string().optional(),
-  AMQP_CERT_FILE: z.string().optional(),
-  AMQP_KEY_FILE: z.string().optional(),
+  AMQP_CA_FILE: readableFile().optional(),
+  AMQP_CERT_FILE: readableFile().optional(),
+  AMQP_KEY_FILE: readableFile().optional(),
   AMQP_KEY_PASSPHRASE: z.string().optional(),
 });
 
