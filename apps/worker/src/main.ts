@@ -23,6 +23,7 @@ async function bootstrap(): Promise<void> {
       },
     });
     await app.startAllMicroservices();
+    // Probes answer from the start: 503 until the consumer is registered.
     await listenForProbes(app, env.WORKER_PORT);
     // startAllMicroservices() resolves before the consumer is registered; say so only once it is.
     await worker.whenConsuming();

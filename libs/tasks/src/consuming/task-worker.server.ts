@@ -54,6 +54,7 @@ export class TaskWorkerServer extends ServerRMQ {
   private active = 0;
   private onIdle?: () => void;
   private consumingNow = false;
+  private channelWatched = false;
   private readonly firstConsume: Promise<void>;
   private resolveFirstConsume!: () => void;
   private rejectFirstConsume!: (error: Error) => void;
@@ -95,12 +96,14 @@ export class TaskWorkerServer extends ServerRMQ {
 
   override async setupChannel(channel: ConfirmChannel, callback: () => void): Promise<void> {
     if (this.stopping) return callback();
+    // Listen first: amqplib turns an unhandled channel error into a dropped connection.
+    let closedByBroker = false;
+    channel.on('error', () => (closedByBroker = true));
     try {
       await assertTaskTopology(channel, this.topology);
       await channel.prefetch(this.settings.prefetchCount, false);
       const guarded = settleOnce(channel);
-      let closedByBroker = false;
-      channel.on('error', () => (closedByBroker = true));
+      // Only a channel that was set up is worth reopening; a refused declaration would loop.
       channel.once('close', () => this.onChannelClosed(channel, closedByBroker));
       const { consumerTag } = await channel.consume(
         this.settings.queue,
@@ -113,14 +116,27 @@ export class TaskWorkerServer extends ServerRMQ {
       this.resolveFirstConsume();
     } catch (error) {
       if (error instanceof QueueMismatchError) {
-        // Retrying cannot fix this; report it once and let the app exit.
-        this.logger.error(error.message);
+        // Retrying cannot fix this: whenConsuming() rejects with it, and the app reports it and exits.
         this.rejectFirstConsume(error);
       } else {
         this.logger.warn(`channel setup failed: ${this.mask(error)}; retrying on the next connection`);
       }
     }
     callback();
+  }
+
+  override async start(callback: (error?: unknown) => void): Promise<void> {
+    await super.start(callback);
+    // The transport creates its channel wrapper on the first connect and never
+    // listens for its 'error' event, which a connection lost mid-setup emits:
+    // unheard, it would crash the process.
+    const watch = () => {
+      if (!this.channel || this.channelWatched) return;
+      this.channelWatched = true;
+      this.channel.on('error', (error: unknown) => this.logger.warn(`channel setup failed: ${this.mask(error)}; retrying on the next connection`));
+    };
+    this.server?.on('connect', watch);
+    watch();
   }
 
   /**

@@ -3,6 +3,7 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { ConfirmChannel, Message } from 'amqplib';
 import { maskBrokerUrl, maskSecrets } from '../config/broker-url.js';
 import type { TaskContract } from '../contract/task-contract.js';
+import { QueueMismatchError } from '../contract/task-errors.js';
 import { TaskMetrics } from '../observability/task-metrics.js';
 import { TASKS_MODULE_OPTIONS } from '../tasks.module-definition.js';
 import { type ResolvedTasksOptions, resolveTasksOptions, type TasksModuleOptions } from '../tasks.options.js';
@@ -39,7 +40,10 @@ export class TaskPublisher implements OnApplicationShutdown {
   private readonly logger = new Logger(TaskPublisher.name);
   private readonly options: ResolvedTasksOptions;
   private readonly connection: AmqpConnectionManager;
-  private readonly channel: ChannelWrapper;
+  private readonly topology: TaskTopology;
+  private channel: ChannelWrapper;
+  /** Set when the broker refused our queue declarations; publishing fails fast with it. */
+  private channelFailure?: { error: TaskPublishError; at: number };
   private lastConnectError?: string;
   private closed = false;
   /** Ids of tasks the broker returned as unroutable (their queue is gone); their confirm is not a success. */
@@ -53,7 +57,7 @@ export class TaskPublisher implements OnApplicationShutdown {
     @Optional() private readonly metrics?: TaskMetrics,
   ) {
     this.options = resolveTasksOptions(options);
-    const topology = taskTopology(this.options.queue, this.options.maxAttempts);
+    this.topology = taskTopology(this.options.queue, this.options.maxAttempts);
     this.connection = connect(this.options);
     this.connection.on('connectFailed', ({ err, url }) => {
       this.lastConnectError = this.describe(err, url);
@@ -68,19 +72,34 @@ export class TaskPublisher implements OnApplicationShutdown {
       this.metrics?.setBrokerConnected('publisher', false);
       if (!this.closed) this.logger.warn(`broker connection lost: ${this.mask(err?.message ?? 'closed')}`);
     });
-    this.channel = this.connection.createChannel({
+    this.channel = this.openChannel();
+  }
+
+  /** A confirm channel that declares the queues on every (re)connect. */
+  private openChannel(): ChannelWrapper {
+    const channel = this.connection.createChannel({
       json: false,
       confirm: true,
-      setup: async (channel: ConfirmChannel) => {
-        channel.on('return', (message: Message) => this.onReturned(message, channel, topology));
-        await assertTaskTopology(channel, topology);
+      setup: async (amqpChannel: ConfirmChannel) => {
+        // Listen first: amqplib turns an unhandled channel error into a dropped connection.
+        amqpChannel.on('error', () => undefined);
+        amqpChannel.on('return', (message: Message) => this.onReturned(message, amqpChannel));
+        await assertTaskTopology(amqpChannel, this.topology);
       },
     });
-    // Setup failures (such as a queue declared with other arguments) surface here.
-    this.channel.on('error', (err) => {
-      this.lastConnectError = this.mask(err.message);
-      this.logger.error(`channel setup failed: ${this.lastConnectError}`);
+    // Setup failures surface here. A queue declared with other arguments cannot
+    // be fixed by retrying: fail every publish at once with the reason.
+    channel.on('error', (err: Error) => {
+      const reason = this.mask(err.message);
+      this.logger.error(`cannot declare the task queues: ${reason}`);
+      if (err instanceof QueueMismatchError) {
+        this.channelFailure = { error: new TaskPublishError(reason), at: Date.now() };
+        this.metrics?.setBrokerConnected('publisher', false);
+        // Closing rejects the publishes waiting on this channel.
+        void channel.close().catch(() => undefined);
+      }
     });
+    return channel;
   }
 
   /** The queue tasks go to. */
@@ -147,6 +166,7 @@ export class TaskPublisher implements OnApplicationShutdown {
     if (this.closed) {
       throw new TaskPublishError('the task publisher is closed');
     }
+    if (this.channelFailure) this.retryChannelAfterFailure();
     const deadline = Date.now() + this.options.publishTimeoutMs;
     if (!this.connection.isConnected()) {
       await this.waitForConnection(this.options.publishTimeoutMs);
@@ -160,6 +180,7 @@ export class TaskPublisher implements OnApplicationShutdown {
         timeout: Math.max(1, deadline - Date.now()),
       });
     } catch (error) {
+      if (this.channelFailure) throw this.channelFailure.error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new TaskPublishError(
         reason === 'timeout'
@@ -172,12 +193,23 @@ export class TaskPublisher implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * After a refused declaration: fail at once, but every few seconds give the
+   * declaration another chance (someone may have fixed the queue), on a new channel.
+   */
+  private retryChannelAfterFailure(): void {
+    const failure = this.channelFailure!;
+    if (Date.now() - failure.at < 5000) throw failure.error;
+    this.channelFailure = undefined;
+    this.channel = this.openChannel();
+  }
+
   /** The work queue was deleted under us: fail that publish, and declare the queues again. */
-  private onReturned(message: Message, channel: ConfirmChannel, topology: TaskTopology): void {
+  private onReturned(message: Message, channel: ConfirmChannel): void {
     const id = message.properties.messageId as string | undefined;
     if (id) this.returned.add(id);
     this.logger.warn(`the broker returned task ${id ?? '(no id)'}: ${(message.fields as { replyText?: string }).replyText ?? 'unroutable'}; declaring the queues again`);
-    assertTaskTopology(channel, topology).catch((error: Error) => this.logger.error(`cannot declare the queues: ${this.mask(error.message)}`));
+    assertTaskTopology(channel, this.topology).catch((error: Error) => this.logger.error(`cannot declare the queues: ${this.mask(error.message)}`));
   }
 
   async onApplicationShutdown(): Promise<void> {
