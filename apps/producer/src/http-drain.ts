@@ -6,8 +6,13 @@ import type { Server } from 'node:http';
  */
 export function closeHttpServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Idle keep-alive sockets would otherwise hold close() open.
+    // Keep-alive sockets would hold close() open for their idle timeout: close
+    // each one as soon as its request has been answered.
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
+    server.close(() => {
+      clearInterval(closeIdle);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }
