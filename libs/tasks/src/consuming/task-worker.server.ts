@@ -174,6 +174,15 @@ export class TaskWorkerServer extends ServerRMQ {
     await super.close();
   }
 
+  /**
+   * A plain string pattern is looked up as it is. Nest's lookup first tries
+   * `JSON.parse` on it, which throws (and builds a stack trace) for every
+   * task name that is not JSON: a cost on every message.
+   */
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    return this.messageHandlers.get(pattern) ?? super.getHandlerByPattern(pattern);
+  }
+
   private setConsuming(consuming: boolean): void {
     if (this.consumingNow === consuming) return;
     this.consumingNow = consuming;
@@ -226,14 +235,16 @@ export class TaskWorkerServer extends ServerRMQ {
           `body of ${message.content.length} bytes is over TASK_MAX_BYTES (${this.settings.maxMessageBytes})`,
         );
       }
-      const packet = await this.deserializer.deserialize(message.content, message.properties);
+      const deserialized = this.deserializer.deserialize(message.content, message.properties);
+      const packet = deserialized instanceof Promise ? await deserialized : deserialized;
       pattern = this.getPatternAsString(packet.pattern);
       handler = this.getHandlerByPattern(pattern);
       if (!handler) {
         throw new MalformedTaskError('unknown-task', `no handler for task '${pattern}'`);
       }
       const contract = handler.extras?.[TASK_CONTRACT_EXTRA] as TaskContract | undefined;
-      data = contract ? await validatePayload(contract, packet.data) : packet.data;
+      data = contract ? validatePayload(contract, packet.data) : packet.data;
+      if (data instanceof Promise) data = await data;
     } catch (error) {
       const context = new RmqContext([message, channel, pattern]);
       if (error instanceof MalformedTaskError) {
@@ -357,9 +368,13 @@ export class TaskWorkerServer extends ServerRMQ {
   }
 }
 
-async function validatePayload(contract: TaskContract, payload: unknown): Promise<unknown> {
-  let result = contract.schema['~standard'].validate(payload);
-  if (result instanceof Promise) result = await result;
+/** Validates against the contract; synchronous for synchronous schemas (the hot path). */
+function validatePayload(contract: TaskContract, payload: unknown): unknown {
+  const result = contract.schema['~standard'].validate(payload);
+  return result instanceof Promise ? result.then((settled) => validated(contract, settled)) : validated(contract, result);
+}
+
+function validated(contract: TaskContract, result: StandardSchemaV1.Result<unknown>): unknown {
   if (result.issues) {
     throw new MalformedTaskError('invalid-payload', `payload of task '${contract.name}' is invalid: ${describeIssues(result.issues)}`);
   }

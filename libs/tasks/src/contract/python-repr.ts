@@ -3,6 +3,8 @@
  * tutorial's worker.py: single quotes unless the text holds one and no double.
  */
 export function pythonRepr(text: string): string {
+  // Most tasks need no escaping: skip the loop.
+  if (!NEEDS_ESCAPING.test(text)) return `'${text}'`;
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
   let out = quote;
   for (const char of text) {
@@ -17,3 +19,5 @@ export function pythonRepr(text: string): string {
   }
   return out + quote;
 }
+
+const NEEDS_ESCAPING = /['"\\\x00-\x1f\x7f]/;

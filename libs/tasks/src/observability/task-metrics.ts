@@ -75,6 +75,16 @@ export class TaskMetrics {
 
   /** Hooks for `TaskWorkerServer` that feed the worker's metrics and health. */
   workerHooks(): TaskWorkerHooks {
+    // Labelled children, resolved once per task name: these hooks run for every message.
+    const doneBy = new Map<string, { done: Counter.Internal; duration: Histogram.Internal<string> }>();
+    const forTask = (task: string) => {
+      let children = doneBy.get(task);
+      if (!children) {
+        children = { done: this.done.labels(task), duration: this.duration.labels(task, 'done') };
+        doneBy.set(task, children);
+      }
+      return children;
+    };
     return {
       onReceived: () => {
         this.received.inc();
@@ -83,8 +93,13 @@ export class TaskMetrics {
       onSettled: (message: ConsumeMessage, outcome: TaskOutcome, durationMs: number) => {
         this.inFlight.dec();
         const task = String(message.properties.type ?? 'tutorial');
-        if (outcome === 'done') this.done.inc({ task });
-        else if (outcome === 'retried') {
+        if (outcome === 'done') {
+          const children = forTask(task);
+          children.done.inc();
+          children.duration.observe(durationMs / 1000);
+          return;
+        }
+        if (outcome === 'retried') {
           this.failed.inc({ task });
           this.retried.inc({ task });
         } else if (outcome === 'dead-lettered') {
