@@ -1,0 +1,134 @@
+/**
+ * Our worker, for the bench: apps/worker/src/main.ts and WorkerModule as they
+ * are (the same env schema, the real TutorialModule and its handler,
+ * TasksObservabilityModule with its metrics hooks on the hot path, the stderr
+ * logger, /health and /metrics on WORKER_PORT, TaskWorkerServer as the
+ * microservice strategy), with three additions:
+ * - a probe composed into the worker hooks (first delivery, last ack);
+ * - two bench handlers: `bench-latency` (records enqueue-to-start latency) and
+ *   `bench-sleep` (awaits a 10 ms timer), both printing the tutorial's two lines;
+ * - the consumer starts when the runner says `go`, so Nest's boot is never timed.
+ *
+ * The real app's files are loaded from the nest build (dist/apps/worker) at run
+ * time: `tsc -p bench` must not re-emit them, since plain tsc would leave their
+ * `@app/tasks` imports unrewritten.
+ */
+import { Controller, type DynamicModule, Module, type Type } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, Payload, RmqContext } from '@nestjs/microservices';
+import type { ConsumeMessage } from 'amqplib';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
+import {
+  createAppLogger,
+  loadEnvOrExit,
+  parseEnv,
+  pythonRepr,
+  TaskHandler,
+  TaskMetrics,
+  TasksObservabilityModule,
+  tasksOptionsFromConfig,
+  type TaskWorkerHooks,
+  TaskWorkerServer,
+} from '../../libs/tasks/src/index.js';
+import { BenchLatencyTask, BenchSleepTask } from './bench-tasks.js';
+import { BenchProbe, reportFailure, reportReady, serveRunner } from './probe.js';
+import { SLEEP_MS } from './task-names.js';
+
+const probe = new BenchProbe();
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+/** The bench's own tasks, handled the way the tutorial handler does its work. */
+@Controller()
+class BenchTaskHandlers {
+  @TaskHandler(BenchLatencyTask)
+  async latency(@Payload() text: string, @Ctx() context: RmqContext): Promise<void> {
+    probe.handlerStarted((context.getMessage() as ConsumeMessage).properties.headers);
+    print(` [x] Received ${pythonRepr(text)}`);
+    print(' [x] Done');
+  }
+
+  @TaskHandler(BenchSleepTask)
+  async sleep(@Payload() text: string): Promise<void> {
+    print(` [x] Received ${pythonRepr(text)}`);
+    await sleep(SLEEP_MS);
+    print(' [x] Done');
+  }
+}
+
+/** The worker's hooks (metrics), with the probe around them. */
+function withProbe(hooks: TaskWorkerHooks): TaskWorkerHooks {
+  return {
+    onReceived: (message) => {
+      probe.delivered();
+      hooks.onReceived?.(message);
+    },
+    onSettled: (message, outcome, durationMs) => {
+      hooks.onSettled?.(message, outcome, durationMs);
+      probe.settled(outcome === 'done');
+    },
+    onConsumingChanged: (consuming) => hooks.onConsumingChanged?.(consuming),
+  };
+}
+
+interface RealWorkerParts {
+  TutorialModule: Type<unknown>;
+  workerEnvSchema: z.ZodType<{ LOG_FORMAT: 'text' | 'json'; WORKER_PORT: number }>;
+}
+
+async function loadRealWorkerParts(): Promise<RealWorkerParts> {
+  const built = (path: string) => new URL(`../../apps/worker/src/${path}`, import.meta.url).href;
+  const [{ TutorialModule }, { workerEnvSchema }] = await Promise.all([
+    import(built('tutorial/tutorial.module.js')),
+    import(built('config/worker-env.js')),
+  ]);
+  if (!TutorialModule || !workerEnvSchema) throw new Error('dist/apps/worker is missing: run `npm run build` first');
+  return { TutorialModule, workerEnvSchema };
+}
+
+/** WorkerModule.forRoot(), plus the bench handlers and the probe. */
+@Module({})
+class BenchWorkerModule {
+  static forRoot({ TutorialModule, workerEnvSchema }: RealWorkerParts): DynamicModule {
+    return {
+      module: BenchWorkerModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, validate: (env) => parseEnv(workerEnvSchema, env) }),
+        TasksObservabilityModule,
+        TutorialModule,
+      ],
+      controllers: [BenchTaskHandlers],
+      providers: [
+        {
+          provide: TaskWorkerServer,
+          inject: [ConfigService, TaskMetrics],
+          useFactory: (config: ConfigService, metrics: TaskMetrics) =>
+            new TaskWorkerServer(tasksOptionsFromConfig(config), withProbe(metrics.workerHooks())),
+        },
+      ],
+    };
+  }
+}
+
+async function main(): Promise<void> {
+  const parts = await loadRealWorkerParts();
+  const env = loadEnvOrExit(parts.workerEnvSchema, 'bench-worker');
+  const app = await NestFactory.create(BenchWorkerModule.forRoot(parts), { logger: createAppLogger('worker', env.LOG_FORMAT) });
+  const worker = app.get(TaskWorkerServer);
+  app.connectMicroservice({ strategy: worker }, { inheritAppConfig: true });
+  await app.listen(env.WORKER_PORT);
+  serveRunner(probe, {
+    go: async () => {
+      await app.startAllMicroservices();
+      await worker.whenConsuming();
+    },
+    exit: async () => {
+      await worker.drain();
+      await app.close();
+    },
+  });
+  reportReady();
+}
+
+main().catch(reportFailure);
