@@ -55,6 +55,12 @@ export class TaskWorkerServer extends ServerRMQ {
   private onIdle?: () => void;
   private consumingNow = false;
   private channelWatched = false;
+  /**
+   * Deliveries that arrive before the first consume has been announced: amqplib
+   * dispatches them in the same tick as the consume-ok, ahead of whoever awaits
+   * `whenConsuming()`. Holding them one turn lets a "ready" line come first.
+   */
+  private held: Array<[ConsumeMessage | null, ConfirmChannel]> | undefined = [];
   private readonly firstConsume: Promise<void>;
   private resolveFirstConsume!: () => void;
   private rejectFirstConsume!: (error: Error) => void;
@@ -114,6 +120,7 @@ export class TaskWorkerServer extends ServerRMQ {
       this.setConsuming(true);
       this.logger.log(`consuming '${this.settings.queue}' with prefetch ${this.settings.prefetchCount}`);
       this.resolveFirstConsume();
+      if (this.held) setImmediate(() => this.releaseHeld());
     } catch (error) {
       if (error instanceof QueueMismatchError) {
         // Retrying cannot fix this: whenConsuming() rejects with it, and the app reports it and exits.
@@ -202,7 +209,17 @@ export class TaskWorkerServer extends ServerRMQ {
     }
   }
 
+  private releaseHeld(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const [message, channel] of held) this.onDelivery(message, channel);
+  }
+
   private onDelivery(message: ConsumeMessage | null, channel: ConfirmChannel): void {
+    if (this.held) {
+      this.held.push([message, channel]);
+      return;
+    }
     if (message === null) {
       // The broker cancelled the consumer, e.g. because the queue was deleted.
       this.setConsuming(false);
