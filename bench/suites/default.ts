@@ -16,6 +16,7 @@ interface SettingResult {
   bootMs: number;
   bulkRate: number;
   drainRate: number;
+  cpuUsPerTask: number;
   p50: number;
   p95: number;
   p99: number;
@@ -52,6 +53,7 @@ export async function runDefaultSuite(ctx: SuiteContext): Promise<SuiteOutput> {
   figures.declare('publish_single', 'publish with confirm, one at a time', 'msg/s', 'higher');
   figures.declare('publish_bulk', 'publish with confirms, pipelined (window 512)', 'msg/s', 'higher');
   for (const s of settings) figures.declare(`e2e_${keyOf(s)}`, `end-to-end drain, ${describe(s)}`, 'tasks/s', 'higher');
+  for (const s of settings) figures.declare(`cpu_${keyOf(s)}`, `worker CPU per task, ${describe(s)}`, 'µs', 'lower');
   for (const p of PERCENTILES) {
     for (const s of settings) figures.declare(`latency_${p}_${keyOf(s)}`, `latency ${p}, ${describe(s)}`, 'ms', 'lower');
   }
@@ -67,8 +69,10 @@ export async function runDefaultSuite(ctx: SuiteContext): Promise<SuiteOutput> {
     await ctx.admin.purge(queue);
 
     for (let round = 1; round <= rounds; round++) {
+      // A B in odd rounds, B A in even ones: whatever favours the first (or second) of a pair hits both alike.
+      const order = round % 2 === 1 ? IMPLS : [...IMPLS].reverse();
       const single = {} as Record<Impl, number>;
-      for (const impl of IMPLS) {
+      for (const impl of order) {
         single[impl] = await publishers[impl].single(TaskNames.tutorial, args.single, taskText);
         await ctx.admin.purge(queue);
         ctx.log(`round ${round}/${rounds} · ${impl}: ${fmt(single[impl])} publishes/s one at a time`);
@@ -77,7 +81,7 @@ export async function runDefaultSuite(ctx: SuiteContext): Promise<SuiteOutput> {
 
       for (const setting of settings) {
         const result = {} as Record<Impl, SettingResult>;
-        for (const impl of IMPLS) {
+        for (const impl of order) {
           result[impl] = await runSetting(ctx, publishers[impl], queue, setting, round, tasks, latencyCount, warnings);
           const r = result[impl];
           ctx.log(
@@ -88,6 +92,7 @@ export async function runDefaultSuite(ctx: SuiteContext): Promise<SuiteOutput> {
         const key = keyOf(setting);
         figures.add('publish_bulk', result.ours.bulkRate, result.amqplib.bulkRate);
         figures.add(`e2e_${key}`, result.ours.drainRate, result.amqplib.drainRate);
+        figures.add(`cpu_${key}`, result.ours.cpuUsPerTask, result.amqplib.cpuUsPerTask);
         for (const p of PERCENTILES) figures.add(`latency_${p}_${key}`, result.ours[p], result.amqplib[p]);
         figures.add(`peak_rss_${key}`, result.ours.peakRssMb, result.amqplib.peakRssMb);
         if (setting.workers === 1) figures.add('boot_ms', result.ours.bootMs, result.amqplib.bootMs);
@@ -160,6 +165,7 @@ async function runSetting(
       bootMs: Math.max(...workers.map((worker) => worker.bootMs)),
       bulkRate,
       drainRate: drain.rate,
+      cpuUsPerTask: drain.cpuUsPerTask,
       p50: quantile(latencies, 0.5),
       p95: quantile(latencies, 0.95),
       p99: quantile(latencies, 0.99),

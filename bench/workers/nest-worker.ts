@@ -16,6 +16,7 @@
 import { Controller, type DynamicModule, Module, type Type } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Ctx, Payload, RmqContext } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -114,7 +115,9 @@ class BenchWorkerModule {
 async function main(): Promise<void> {
   const parts = await loadRealWorkerParts();
   const env = loadEnvOrExit(parts.workerEnvSchema, 'bench-worker');
-  const app = await NestFactory.create(BenchWorkerModule.forRoot(parts), { logger: createAppLogger('worker', env.LOG_FORMAT) });
+  const app = await NestFactory.create<NestFastifyApplication>(BenchWorkerModule.forRoot(parts), new FastifyAdapter(), {
+    logger: createAppLogger('worker', env.LOG_FORMAT),
+  });
   const worker = app.get(TaskWorkerServer);
   app.connectMicroservice({ strategy: worker }, { inheritAppConfig: true });
   await app.listen(env.WORKER_PORT);

@@ -16,8 +16,25 @@ export type BrokerRole = 'publisher' | 'worker';
 export class TaskMetrics {
   readonly registry = new Registry();
 
-  private readonly received = this.counter('tasks_received_total', 'Deliveries taken from the work queue.');
-  private readonly done = this.counter('tasks_done_total', 'Tasks whose handler returned, acked.');
+  /**
+   * The hot path (every delivery) only bumps these plain numbers; they are
+   * handed to prom-client when /metrics is scraped.
+   */
+  private readonly hot = { received: 0, inFlight: 0, done: new Map<string, number>() };
+
+  private readonly received = new Counter({
+    name: 'tasks_received_total',
+    help: 'Deliveries taken from the work queue.',
+    registers: [this.registry],
+    collect: () => this.flushHot(),
+  });
+  private readonly done = new Counter({
+    name: 'tasks_done_total',
+    help: 'Tasks whose handler returned, acked.',
+    labelNames: ['task'],
+    registers: [this.registry],
+    collect: () => this.flushHot(),
+  });
   private readonly failed = this.counter('tasks_failed_total', 'Handler runs that threw.');
   private readonly retried = this.counter('tasks_retried_total', 'Failed tasks moved to a retry queue.');
   private readonly deadLettered = this.counter('tasks_dead_lettered_total', 'Tasks moved to the dead-letter queue, failed or malformed.');
@@ -37,7 +54,12 @@ export class TaskMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   });
-  private readonly inFlight = new Gauge({ name: 'tasks_in_flight', help: 'Deliveries held by this worker now.', registers: [this.registry] });
+  private readonly inFlight = new Gauge({
+    name: 'tasks_in_flight',
+    help: 'Deliveries held by this worker now.',
+    registers: [this.registry],
+    collect: () => this.flushHot(),
+  });
   private readonly brokerUp = new Gauge({
     name: 'broker_connection_up',
     help: '1 while the broker connection (and, for a worker, its consumer) is up.',
@@ -75,28 +97,25 @@ export class TaskMetrics {
 
   /** Hooks for `TaskWorkerServer` that feed the worker's metrics and health. */
   workerHooks(): TaskWorkerHooks {
-    // Labelled children, resolved once per task name: these hooks run for every message.
-    const doneBy = new Map<string, { done: Counter.Internal; duration: Histogram.Internal<string> }>();
-    const forTask = (task: string) => {
-      let children = doneBy.get(task);
-      if (!children) {
-        children = { done: this.done.labels(task), duration: this.duration.labels(task, 'done') };
-        doneBy.set(task, children);
-      }
-      return children;
+    // Histogram children resolved once per task name: these hooks run for every message.
+    const durations = new Map<string, Histogram.Internal<string>>();
+    const durationOf = (task: string) => {
+      let child = durations.get(task);
+      if (!child) durations.set(task, (child = this.duration.labels(task, 'done')));
+      return child;
     };
+    const { hot } = this;
     return {
       onReceived: () => {
-        this.received.inc();
-        this.inFlight.inc();
+        hot.received++;
+        hot.inFlight++;
       },
       onSettled: (message: ConsumeMessage, outcome: TaskOutcome, durationMs: number) => {
-        this.inFlight.dec();
+        hot.inFlight--;
         const task = String(message.properties.type ?? 'tutorial');
         if (outcome === 'done') {
-          const children = forTask(task);
-          children.done.inc();
-          children.duration.observe(durationMs / 1000);
+          hot.done.set(task, (hot.done.get(task) ?? 0) + 1);
+          durationOf(task).observe(durationMs / 1000);
           return;
         }
         if (outcome === 'retried') {
@@ -110,6 +129,16 @@ export class TaskMetrics {
       },
       onConsumingChanged: (consuming: boolean) => this.setBrokerConnected('worker', consuming),
     };
+  }
+
+  /** Moves the hot-path counts into prom-client; runs at each scrape. */
+  private flushHot(): void {
+    const { hot } = this;
+    if (hot.received > 0) this.received.inc(hot.received);
+    hot.received = 0;
+    this.inFlight.set(hot.inFlight);
+    for (const [task, count] of hot.done) this.done.inc({ task }, count);
+    hot.done.clear();
   }
 
   private counter(name: string, help: string): Counter<'task'> {

@@ -167,9 +167,13 @@ export class TaskPublisher implements OnApplicationShutdown {
       throw new TaskPublishError('the task publisher is closed');
     }
     if (this.channelFailure) this.retryChannelAfterFailure();
-    const deadline = Date.now() + this.options.publishTimeoutMs;
+    // The usual case (connected) uses the one constant timeout, so all the
+    // publish timers share one timer list; only after a wait is it shortened.
+    let timeout = this.options.publishTimeoutMs;
     if (!this.connection.isConnected()) {
-      await this.waitForConnection(this.options.publishTimeoutMs);
+      const waitedFrom = Date.now();
+      await this.waitForConnection(timeout);
+      timeout = Math.max(1, timeout - (Date.now() - waitedFrom));
     }
     const id = message.properties.messageId;
     try {
@@ -177,7 +181,7 @@ export class TaskPublisher implements OnApplicationShutdown {
         ...message.properties,
         // A task no queue takes comes back (basic.return) before its confirm, instead of vanishing.
         mandatory: true,
-        timeout: Math.max(1, deadline - Date.now()),
+        timeout,
       });
     } catch (error) {
       if (this.channelFailure) throw this.channelFailure.error;
