@@ -1,54 +1,26 @@
 import {
-  deleteQueues,
   peekMessages,
-  publishRaw,
   queueCounts,
   queueDepths,
   queueFamily,
   takeMessages,
-  uniqueQueue,
   waitForReady,
 } from '../../../test/support/broker.js';
 import {
   ENTRY,
   receivedLine,
   runCli,
-  type RunningProcess,
-  startWorker,
   waitForLineAfter,
   waitForStderr,
 } from '../../../test/support/processes.js';
+import { publishTutorialTask as tutorialTask, specResources } from '../../../test/support/spec-resources.js';
 
 const DONE = ' [x] Done';
 const MAX_ATTEMPTS = 3;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-/** A tutorial task as the library's publisher sends it, with an id the test chooses. */
-function tutorialTask(queue: string, text: string, messageId: string): Promise<void> {
-  return publishRaw(queue, text, { type: 'tutorial', contentType: 'text/plain', messageId });
-}
-
 describe('a task that keeps failing', () => {
-  const queues: string[] = [];
-  const workers: RunningProcess[] = [];
-
-  /** A fresh task queue for one test; its whole family is deleted afterwards. */
-  function newQueue(name: string): string {
-    const queue = uniqueQueue(`retries-${name}`);
-    queues.push(queue);
-    return queue;
-  }
-
-  async function worker(env: Record<string, string>): Promise<RunningProcess> {
-    const running = await startWorker(env);
-    workers.push(running);
-    return running;
-  }
-
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((running) => running.stop('SIGKILL')));
-  });
-  afterAll(() => deleteQueues(queues.flatMap((queue) => queueFamily(queue, MAX_ATTEMPTS))));
+  const { newQueue, worker } = specResources('retries', MAX_ATTEMPTS);
 
   it('is tried TASK_MAX_ATTEMPTS times, then dead-lettered with why; the worker carries on', async () => {
     const queue = newQueue('poison');

@@ -1,48 +1,21 @@
 import {
-  deleteQueues,
   pollUntil,
-  publishRaw,
   queueCounts,
   queueDepths,
-  queueFamily,
   takeMessages,
-  uniqueQueue,
 } from '../../../test/support/broker.js';
 import {
   receivedLine,
-  type RunningProcess,
-  startWorker,
   waitForLineAfter,
   waitForStderr,
 } from '../../../test/support/processes.js';
+import { publishTutorialTask as tutorialTask, specResources } from '../../../test/support/spec-resources.js';
 
 const DONE = ' [x] Done';
 const RECEIVED = ' [x] Received';
 
-function tutorialTask(queue: string, text: string): Promise<void> {
-  return publishRaw(queue, text, { type: 'tutorial', contentType: 'text/plain' });
-}
-
 describe('a worker told to stop in the middle of a task', () => {
-  const queues: string[] = [];
-  const workers: RunningProcess[] = [];
-
-  function newQueue(name: string): string {
-    const queue = uniqueQueue(`shutdown-${name}`);
-    queues.push(queue);
-    return queue;
-  }
-
-  async function worker(env: Record<string, string>): Promise<RunningProcess> {
-    const running = await startWorker(env);
-    workers.push(running);
-    return running;
-  }
-
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((running) => running.stop('SIGKILL')));
-  });
-  afterAll(() => deleteQueues(queues.flatMap((queue) => queueFamily(queue))));
+  const { newQueue, worker } = specResources('shutdown');
 
   it.each(['SIGTERM', 'SIGINT'] as const)(
     '%s: finishes and acks the task in hand, takes no new one, and exits 0',
