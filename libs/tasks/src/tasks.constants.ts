@@ -22,4 +22,6 @@ export const TaskHeaders = {
   deadLetterReason: 'x-task-dead-letter-reason',
   deadLetteredAt: 'x-task-dead-lettered-at',
   originalQueue: 'x-task-original-queue',
+  /** Marks a copy the worker forwarded, so that a copy the broker returns (its queue gone) is recognised. */
+  forwardId: 'x-task-forward-id',
 } as const;

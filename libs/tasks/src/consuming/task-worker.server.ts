@@ -1,6 +1,6 @@
 import { type MessageHandler, RmqContext, ServerRMQ } from '@nestjs/microservices';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { maskSecrets } from '../config/broker-url.js';
 import { MaskingLogger } from '../logging/masking-logger.js';
@@ -55,6 +55,9 @@ export class TaskWorkerServer extends ServerRMQ {
   private onIdle?: () => void;
   private consumingNow = false;
   private channelWatched = false;
+  /** Copies to retry or dead-letter queues the broker returned as unroutable (the queue was deleted). */
+  private readonly returnedForwards = new Set<number>();
+  private forwardSeq = 0;
   /**
    * Deliveries that arrive before the first consume has been announced: amqplib
    * dispatches them in the same tick as the consume-ok, ahead of whoever awaits
@@ -105,6 +108,10 @@ export class TaskWorkerServer extends ServerRMQ {
     // Listen first: amqplib turns an unhandled channel error into a dropped connection.
     let closedByBroker = false;
     channel.on('error', () => (closedByBroker = true));
+    channel.on('return', (returned: Message) => {
+      const forwardId = returned.properties.headers?.[TaskHeaders.forwardId];
+      if (typeof forwardId === 'number') this.returnedForwards.add(forwardId);
+    });
     try {
       await assertTaskTopology(channel, this.topology);
       await channel.prefetch(this.settings.prefetchCount, false);
@@ -336,6 +343,7 @@ export class TaskWorkerServer extends ServerRMQ {
   ): Promise<boolean> {
     const message = context.getMessage() as ConsumeMessage;
     const channel = context.getChannelRef() as ConfirmChannel;
+    const forwardId = ++this.forwardSeq;
     const { 'x-death': _death, ...headers } = message.properties.headers ?? {};
     const properties: Options.Publish = {
       contentType: message.properties.contentType,
@@ -347,8 +355,10 @@ export class TaskWorkerServer extends ServerRMQ {
       appId: message.properties.appId,
       priority: message.properties.priority,
       persistent: true,
+      // A copy no queue takes comes back (basic.return) before its confirm, instead of vanishing.
+      mandatory: true,
       expiration: extra.expiration,
-      headers: { ...headers, ...extra.headers },
+      headers: { ...headers, ...extra.headers, [TaskHeaders.forwardId]: forwardId },
     };
     try {
       await new Promise<void>((resolve, reject) =>
@@ -356,6 +366,15 @@ export class TaskWorkerServer extends ServerRMQ {
       );
     } catch (error) {
       this.logger.error(`could not move task ${idOf(message)} to '${queue}': ${this.mask(error)}; leaving it to the broker`);
+      this.nackForRedelivery(context);
+      return false;
+    }
+    if (this.returnedForwards.delete(forwardId)) {
+      // Someone deleted the queue: declare the queues again and let the task come back.
+      this.logger.error(`queue '${queue}' does not exist: declaring the queues again; task ${idOf(message)} goes back to the work queue`);
+      await assertTaskTopology(channel, this.topology).catch((declareError: unknown) =>
+        this.logger.error(`cannot declare the queues: ${this.mask(declareError)}`),
+      );
       this.nackForRedelivery(context);
       return false;
     }
