@@ -1,4 +1,4 @@
-import { uniqueQueue } from '../../../test/support/broker.js';
+import { deleteQueues, queueFamily, uniqueQueue } from '../../../test/support/broker.js';
 import { ENTRY, freePort, runCliWithin, startProcess, waitForStderr } from '../../../test/support/processes.js';
 
 const SECRET = 'pa55-w0rd-S3cret';
@@ -14,6 +14,7 @@ const programs = {
 /** A user's mistake gets one clear line naming it, a non-zero exit, and never a password or a stack. */
 describe('configuration errors and secrets', () => {
   const queue = uniqueQueue('config');
+  afterAll(() => deleteQueues(queueFamily(queue)));
 
   const badValues: Array<[keyof typeof programs, string, string]> = [
     ['worker', 'AMQP_URL', 'http://x'],
