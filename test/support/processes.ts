@@ -15,6 +15,10 @@ export const ENTRY = {
   dlq: resolve(ROOT, 'dist/apps/producer/src/cli/dlq.js'),
 };
 
+/** The worker's ready line and its end-of-task line, as the tutorial's worker.py prints them. */
+export const WAITING = ' [*] Waiting for messages. To exit press CTRL+C';
+export const DONE = ' [x] Done';
+
 /**
  * A child process whose stdout is read line by line, so a test can wait for
  * a line (an event) instead of sleeping.
@@ -88,7 +92,7 @@ export function startProcess(entry: string, env: Record<string, string | undefin
 /** Starts a worker and waits until its consumer is registered. */
 export async function startWorker(env: Record<string, string | undefined>): Promise<RunningProcess> {
   const worker = startProcess(ENTRY.worker, env);
-  await worker.waitForLine(' [*] Waiting for messages. To exit press CTRL+C');
+  await worker.waitForLine(WAITING);
   return worker;
 }
 

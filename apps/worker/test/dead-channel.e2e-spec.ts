@@ -8,9 +8,8 @@ import {
   queueFamily,
   uniqueQueue,
 } from '../../../test/support/broker.js';
-import { receivedLine, type RunningProcess, startWorker, waitForStderr } from '../../../test/support/processes.js';
+import { DONE, receivedLine, type RunningProcess, startWorker, waitForStderr } from '../../../test/support/processes.js';
 
-const DONE = ' [x] Done';
 
 /** Waits for the `n`-th stdout line (1-based) that is exactly `line`, and returns its index. */
 async function nthLine(running: RunningProcess, line: string, n: number, timeoutMs: number): Promise<number> {

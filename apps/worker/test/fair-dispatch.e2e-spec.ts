@@ -2,16 +2,16 @@ import { TaskPublisher, TutorialTask } from '@app/tasks';
 import { Logger } from '@nestjs/common';
 import { brokerUrl, deleteQueues, queueCounts, queueFamily, uniqueQueue } from '../../../test/support/broker.js';
 import {
+  DONE,
   ENTRY,
   firstToPrint,
   receivedLine,
   type RunningProcess,
   startProcess,
   waitForLineAfter,
+  WAITING,
 } from '../../../test/support/processes.js';
 
-const WAITING = ' [*] Waiting for messages. To exit press CTRL+C';
-const DONE = ' [x] Done';
 const isReceived = (line: string) => line.startsWith(' [x] Received');
 
 describe('fair dispatch: with prefetch 1, a busy worker gets no new task until it acks', () => {

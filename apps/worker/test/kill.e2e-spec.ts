@@ -1,5 +1,6 @@
 import { deleteQueues, queueCounts, queueFamily, uniqueQueue } from '../../../test/support/broker.js';
 import {
+  DONE,
   ENTRY,
   firstToPrint,
   receivedLine,
@@ -7,10 +8,9 @@ import {
   type RunningProcess,
   startProcess,
   waitForLineAfter,
+  WAITING,
 } from '../../../test/support/processes.js';
 
-const WAITING = ' [*] Waiting for messages. To exit press CTRL+C';
-const DONE = ' [x] Done';
 
 describe('a worker killed with SIGKILL in the middle of a task', () => {
   const queue = uniqueQueue('kill');

@@ -7,9 +7,8 @@ import {
   takeMessages,
   uniqueQueue,
 } from '../../../test/support/broker.js';
-import { receivedLine, type RunningProcess, startWorker, waitForLineAfter, waitForStderr } from '../../../test/support/processes.js';
+import { DONE, receivedLine, type RunningProcess, startWorker, waitForLineAfter, waitForStderr } from '../../../test/support/processes.js';
 
-const DONE = ' [x] Done';
 const MAX_ATTEMPTS = 3;
 const MAX_BYTES = 1024;
 

@@ -7,6 +7,7 @@ import {
   waitForReady,
 } from '../../../test/support/broker.js';
 import {
+  DONE,
   ENTRY,
   receivedLine,
   runCli,
@@ -15,7 +16,6 @@ import {
 } from '../../../test/support/processes.js';
 import { publishTutorialTask as tutorialTask, specResources } from '../../../test/support/spec-resources.js';
 
-const DONE = ' [x] Done';
 const MAX_ATTEMPTS = 3;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 

@@ -5,13 +5,13 @@ import {
   takeMessages,
 } from '../../../test/support/broker.js';
 import {
+  DONE,
   receivedLine,
   waitForLineAfter,
   waitForStderr,
 } from '../../../test/support/processes.js';
 import { publishTutorialTask as tutorialTask, specResources } from '../../../test/support/spec-resources.js';
 
-const DONE = ' [x] Done';
 const RECEIVED = ' [x] Received';
 
 describe('a worker told to stop in the middle of a task', () => {

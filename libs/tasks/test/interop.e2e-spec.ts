@@ -4,6 +4,7 @@ import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
 import { brokerUrl, connect, deleteQueues, queueFamily, uniqueQueue } from '../../../test/support/broker.js';
 import {
+  DONE,
   ENTRY,
   receivedLine,
   runCli,
@@ -12,7 +13,6 @@ import {
   waitForLineAfter,
 } from '../../../test/support/processes.js';
 
-const DONE = ' [x] Done';
 
 /**
  * The wire format is plain AMQP, so the tutorial's own clients (pika's

@@ -60,3 +60,8 @@ function safePassword(url: string): string | undefined {
     return undefined;
   }
 }
+
+/** An error text fit for one log line: passwords masked, line breaks folded. */
+export function maskedLine(text: string, urls: readonly string[] = []): string {
+  return maskSecrets(text, urls).replace(/\s*\n\s*/g, ' ');
+}

@@ -1,6 +1,6 @@
 import { config as loadDotEnv } from 'dotenv';
 import type { z } from 'zod';
-import { maskSecrets } from './broker-url.js';
+import { maskedLine } from './broker-url.js';
 import { EnvError, parseEnv } from './tasks-env.js';
 
 /**
@@ -24,10 +24,6 @@ export function loadEnvOrExit<S extends z.ZodType>(schema: S, program: string): 
 /** Ends a CLI or server on an unexpected error with one line and no stack trace. */
 export function exitWithError(program: string, error: unknown, urls: readonly string[] = []): never {
   const text = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${program}: ${maskSecretsLine(text, urls)}\n`);
+  process.stderr.write(`${program}: ${maskedLine(text, urls)}\n`);
   process.exit(1);
-}
-
-function maskSecretsLine(text: string, urls: readonly string[]): string {
-  return maskSecrets(text, urls).replace(/\s*\n\s*/g, ' ');
 }

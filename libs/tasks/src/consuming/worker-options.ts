@@ -1,5 +1,4 @@
 import { type RmqOptions, Transport } from '@nestjs/microservices';
-import { maskBrokerUrl } from '../config/broker-url.js';
 import { brokerSocketOptions } from '../publishing/broker-connection.js';
 import { type ResolvedTasksOptions, resolveTasksOptions, type TasksModuleOptions } from '../tasks.options.js';
 import { WORK_QUEUE_OPTIONS } from '../topology/task-topology.js';
@@ -30,8 +29,4 @@ export function createWorkerOptions(options: TasksModuleOptions | ResolvedTasksO
       },
     },
   };
-}
-
-export function describeBroker(options: ResolvedTasksOptions): string {
-  return options.urls.map(maskBrokerUrl).join(', ');
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { maskSecrets } from '../config/broker-url.js';
+import { maskedLine } from '../config/broker-url.js';
 
 /**
  * A Nest logger that prints errors as one line, without stack traces, and with
@@ -37,6 +37,6 @@ export class MaskingLogger extends Logger {
           : typeof unwrapped === 'object' && unwrapped !== null
             ? JSON.stringify(unwrapped)
             : String(unwrapped);
-    return maskSecrets(text, this.urls).replace(/\s*\n\s*/g, ' ');
+    return maskedLine(text, this.urls);
   }
 }
