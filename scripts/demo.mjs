@@ -7,7 +7,8 @@ import { createInterface } from 'node:readline';
 const TASKS = ['First message.', 'Second message..', 'Third message...', 'Fourth message....', 'Fifth message.....'];
 const WORKER = 'dist/apps/worker/src/main.js';
 const NEW_TASK = 'dist/apps/producer/src/cli/new-task.js';
-const env = { ...process.env, MS_PER_DOT: process.env.MS_PER_DOT ?? '1000' };
+// Two workers on one host: each takes a free port for /health and /metrics.
+const env = { ...process.env, MS_PER_DOT: process.env.MS_PER_DOT ?? '1000', WORKER_PORT: '0' };
 
 let done = 0;
 const workers = [1, 2].map((n) => {
