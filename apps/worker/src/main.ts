@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { workerEnvSchema } from './config/worker-env.js';
+import { printLine } from './tutorial/console-lines.js';
 import { WorkerModule } from './worker.module.js';
 
 async function bootstrap(): Promise<void> {
@@ -29,7 +30,7 @@ async function bootstrap(): Promise<void> {
     // startAllMicroservices() resolves before the consumer is registered; say so only once it is,
     // and before the first task can be printed.
     await worker.whenConsuming();
-    process.stdout.write(' [*] Waiting for messages. To exit press CTRL+C\n');
+    printLine(' [*] Waiting for messages. To exit press CTRL+C');
     await probes;
   } catch (error) {
     exitWithError('worker', error, env.AMQP_URL);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { printLine } from './console-lines.js';
 import { TutorialTaskHandler } from './tutorial-task.handler.js';
 import { TUTORIAL_SETTINGS, type TutorialSettings } from './tutorial.settings.js';
 
@@ -11,7 +12,7 @@ import { TUTORIAL_SETTINGS, type TutorialSettings } from './tutorial.settings.js
       inject: [ConfigService],
       useFactory: (config: ConfigService): TutorialSettings => ({
         msPerDot: config.getOrThrow<number>('MS_PER_DOT'),
-        print: (line) => process.stdout.write(`${line}\n`),
+        print: printLine,
       }),
     },
   ],
