@@ -238,14 +238,20 @@ export class TaskWorkerServer extends ServerRMQ {
     }
     this.active++;
     this.hooks.onReceived?.(message);
-    this.process(message, channel)
-      .catch((error) => this.logger.error(`task ${idOf(message)} was left unsettled: ${this.mask(error)}`))
-      .finally(() => {
-        if (--this.active === 0 && this.onIdle) {
-          this.onIdle();
-          this.onIdle = undefined;
-        }
-      });
+    this.process(message, channel).then(
+      () => this.finished(),
+      (error: unknown) => {
+        this.logger.error(`task ${idOf(message)} was left unsettled: ${this.mask(error)}`);
+        this.finished();
+      },
+    );
+  }
+
+  private finished(): void {
+    if (--this.active === 0 && this.onIdle) {
+      this.onIdle();
+      this.onIdle = undefined;
+    }
   }
 
   private async process(message: ConsumeMessage, channel: ConfirmChannel): Promise<void> {

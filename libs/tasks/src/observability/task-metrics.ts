@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TaskOutcome, TaskWorkerHooks } from '../consuming/task-worker.server.js';
+import { TutorialTask } from '../contract/tutorial-task.js';
 
 /** Which side of the queue a connection belongs to. */
 export type BrokerRole = 'publisher' | 'worker';
@@ -20,7 +21,7 @@ export class TaskMetrics {
    * The hot path (every delivery) only bumps these plain numbers; they are
    * handed to prom-client when /metrics is scraped.
    */
-  private readonly hot = { received: 0, inFlight: 0, done: new Map<string, number>() };
+  private readonly hot = { received: 0, inFlight: 0, done: new Map<string, DoneTally>() };
 
   private readonly received = new Counter({
     name: 'tasks_received_total',
@@ -46,6 +47,7 @@ export class TaskMetrics {
     labelNames: ['task', 'outcome'],
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
     registers: [this.registry],
+    collect: () => this.flushHot(),
   });
   private readonly confirmLatency = new Histogram({
     name: 'task_publish_confirm_seconds',
@@ -97,14 +99,19 @@ export class TaskMetrics {
 
   /** Hooks for `TaskWorkerServer` that feed the worker's metrics and health. */
   workerHooks(): TaskWorkerHooks {
-    // Histogram children resolved once per task name: these hooks run for every message.
-    const durations = new Map<string, Histogram.Internal<string>>();
-    const durationOf = (task: string) => {
-      let child = durations.get(task);
-      if (!child) durations.set(task, (child = this.duration.labels(task, 'done')));
-      return child;
-    };
     const { hot } = this;
+    // Most workers handle one task type: remember the last one instead of looking it up each time.
+    let lastType: unknown;
+    let lastTally: DoneTally | undefined;
+    const tallyOf = (type: unknown): DoneTally => {
+      if (type === lastType && lastTally) return lastTally;
+      const task = taskLabel(type);
+      let tally = hot.done.get(task);
+      if (!tally) hot.done.set(task, (tally = new DoneTally(this.duration.labels(task, 'done'))));
+      lastType = type;
+      lastTally = tally;
+      return tally;
+    };
     return {
       onReceived: () => {
         hot.received++;
@@ -112,12 +119,11 @@ export class TaskMetrics {
       },
       onSettled: (message: ConsumeMessage, outcome: TaskOutcome, durationMs: number) => {
         hot.inFlight--;
-        const task = String(message.properties.type ?? 'tutorial');
         if (outcome === 'done') {
-          hot.done.set(task, (hot.done.get(task) ?? 0) + 1);
-          durationOf(task).observe(durationMs / 1000);
+          tallyOf(message.properties.type).record(durationMs / 1000);
           return;
         }
+        const task = taskLabel(message.properties.type);
         if (outcome === 'retried') {
           this.failed.inc({ task });
           this.retried.inc({ task });
@@ -137,11 +143,43 @@ export class TaskMetrics {
     if (hot.received > 0) this.received.inc(hot.received);
     hot.received = 0;
     this.inFlight.set(hot.inFlight);
-    for (const [task, count] of hot.done) this.done.inc({ task }, count);
-    hot.done.clear();
+    for (const [task, tally] of hot.done) {
+      if (tally.count > 0) this.done.inc({ task }, tally.count);
+      tally.count = 0;
+      tally.replay();
+    }
   }
 
   private counter(name: string, help: string): Counter<'task'> {
     return new Counter({ name, help, labelNames: ['task'], registers: [this.registry] });
+  }
+}
+
+/** The task label of a delivery: its type, or the default (tutorial) task's name. */
+function taskLabel(type: unknown): string {
+  return String(type ?? TutorialTask.name);
+}
+
+/**
+ * Done tasks of one type since the last scrape. Durations wait in a small
+ * buffer and go into the prom-client histogram at the scrape (or when the
+ * buffer is full), off the path between a delivery and its ack.
+ */
+class DoneTally {
+  count = 0;
+  private readonly durations = new Float64Array(1024);
+  private pending = 0;
+
+  constructor(private readonly histogram: Histogram.Internal<string>) {}
+
+  record(seconds: number): void {
+    this.count++;
+    this.durations[this.pending++] = seconds;
+    if (this.pending === this.durations.length) this.replay();
+  }
+
+  replay(): void {
+    for (let i = 0; i < this.pending; i++) this.histogram.observe(this.durations[i]);
+    this.pending = 0;
   }
 }
