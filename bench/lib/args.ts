@@ -6,6 +6,8 @@ export interface BenchArgs {
   suite: SuiteName;
   /** Tasks per drain (default suite), per soak, or per concurrency step (`undefined`: the suite's default). */
   tasks?: number;
+  /** Default suite: tasks each drain starts with, untimed, before its `tasks` timed ones. */
+  warmupTasks: number;
   rounds?: number;
   /** Publishes timed one at a time, per round. */
   single: number;
@@ -28,7 +30,8 @@ export const USAGE = `usage: npm run bench -- [--suite default|http|soak|concurr
 
   default      publish rates, end-to-end drain rate, latency and peak RSS, ours vs plain amqplib
                (1 and 2 workers, prefetch 1 and --prefetch), alternating A B A B
-    --tasks N             tasks per drain (default 4000)
+    --tasks N             timed tasks per drain (default 4000)
+    --warmup-tasks N      untimed tasks each drain starts with, so both sides are measured warm (default 2000)
     --rounds N            rounds (default 2)
     --single N            publishes timed one at a time per round (default 1000)
     --prefetch N          the higher prefetch (default 20)
@@ -48,6 +51,7 @@ export const USAGE = `usage: npm run bench -- [--suite default|http|soak|concurr
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {
     suite: 'default',
+    warmupTasks: 2000,
     single: 1000,
     prefetch: 20,
     latencyRate: 300,
@@ -79,6 +83,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--tasks':
         args.tasks = Math.round(positive(flag, value()));
         break;
+      case '--warmup-tasks': {
+        const warmupTasks = Number(value());
+        if (!Number.isInteger(warmupTasks) || warmupTasks < 0) throw new Error(`--warmup-tasks takes a whole number of 0 or more\n${USAGE}`);
+        args.warmupTasks = warmupTasks;
+        break;
+      }
       case '--rounds':
         args.rounds = Math.round(positive(flag, value()));
         break;

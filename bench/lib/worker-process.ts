@@ -115,18 +115,22 @@ export class WorkerProcess {
     return worker;
   }
 
-  /** Starts consuming; resolves once the consumer is registered. */
-  async go(): Promise<void> {
-    this.send({ cmd: 'go' });
+  /**
+   * Starts consuming; resolves once the consumer is registered. The worker's
+   * first `warmup` settled deliveries are its warm-up; `recordSettleTimes`
+   * keeps the time of every settle for `stats({ settleTimes: true })`.
+   */
+  async go(warmup = 0, recordSettleTimes = false): Promise<void> {
+    this.send({ cmd: 'go', warmup, recordSettleTimes });
     await this.waitForEvent('consuming', 30_000);
   }
 
-  stats(latencies = false): Promise<WorkerStats> {
+  stats(options: { latencies?: boolean; settleTimes?: boolean } = {}): Promise<WorkerStats> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, resolve);
       try {
-        this.send({ cmd: 'stats', id, latencies });
+        this.send({ cmd: 'stats', id, ...options });
       } catch (error) {
         this.waiting.delete(id);
         reject(error);
@@ -198,19 +202,10 @@ export async function startWorkers(specs: WorkerSpec[]): Promise<WorkerProcess[]
   return workers;
 }
 
-/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat. */
-export function readCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
-}
-
 export interface DrainResult {
-  /** Settled tasks per second, from the first delivery to the last ack across all workers. */
+  /** Tasks per second over the timed part: after the warm-up, to the last settle, all workers together. */
   rate: number;
-  /** Worker CPU time per settled task, all workers together, in microseconds: a steadier cost than the rate. */
+  /** Worker CPU time (user + system, measured inside each worker) per task after its warm-up, in µs: a steadier cost than the rate. */
   cpuUsPerTask: number;
   settled: number;
   notDone: number;
@@ -243,15 +238,46 @@ export async function waitForSettled(workers: WorkerProcess[], total: number, po
   }
 }
 
-/** Starts every worker's consumer at once and times the drain of `total` pre-filled tasks. */
-export async function timeDrain(workers: WorkerProcess[], total: number): Promise<DrainResult> {
-  const cpuBefore = workers.reduce((sum, worker) => sum + readCpuMs(worker.child.pid!), 0);
-  await Promise.all(workers.map((worker) => worker.go()));
-  const stats = await waitForSettled(workers, total);
-  const cpuMs = workers.reduce((sum, worker) => sum + readCpuMs(worker.child.pid!), 0) - cpuBefore;
-  const first = Math.min(...stats.filter((s) => s.received > 0).map((s) => s.firstDeliveryAt));
-  const last = Math.max(...stats.map((s) => s.lastAckAt));
+/**
+ * Starts every worker's consumer at once and times the drain of `total`
+ * pre-filled tasks, of which the first `warmup` (all workers together) are a
+ * warm-up and not timed: the JIT compiles each side's hot path during the
+ * first thousands of tasks, and a long-running worker is measured warm.
+ * The timed part runs from the warm-up's last settle to the last settle
+ * (from the first delivery when `warmup` is 0).
+ */
+export async function timeDrain(workers: WorkerProcess[], total: number, warmup = 0): Promise<DrainResult> {
+  if (warmup >= total) throw new Error(`the warm-up (${warmup}) must be smaller than the tasks drained (${total})`);
+  const perWorker = Math.floor(warmup / workers.length);
+  await Promise.all(workers.map((worker) => worker.go(perWorker, warmup > 0)));
+  await waitForSettled(workers, total);
+  const stats = await Promise.all(workers.map((worker) => worker.stats({ settleTimes: warmup > 0 })));
   const settled = stats.reduce((sum, s) => sum + s.acked + s.other, 0);
-  const windowMs = last - first;
-  return { rate: (settled * 1000) / windowMs, cpuUsPerTask: (cpuMs * 1000) / settled, settled, notDone: stats.reduce((sum, s) => sum + s.other, 0), windowMs, stats };
+  let start: number;
+  let end: number;
+  if (warmup > 0) {
+    const times = stats.flatMap((s) => s.settleTimes ?? []).sort((a, b) => a - b);
+    start = times[warmup - 1];
+    end = times[times.length - 1];
+  } else {
+    start = Math.min(...stats.filter((s) => s.received > 0).map((s) => s.firstDeliveryAt));
+    end = Math.max(...stats.map((s) => s.lastAckAt));
+  }
+  const windowMs = end - start;
+  let cpuUs = 0;
+  let cpuTasks = 0;
+  for (const s of stats) {
+    if (!s.warm) continue;
+    cpuUs += s.cpuUs - s.warm.cpuUs;
+    cpuTasks += s.acked + s.other - s.warm.settled;
+  }
+  for (const s of stats) delete s.settleTimes;
+  return {
+    rate: ((settled - warmup) * 1000) / windowMs,
+    cpuUsPerTask: cpuTasks > 0 ? cpuUs / cpuTasks : Number.NaN,
+    settled,
+    notDone: stats.reduce((sum, s) => sum + s.other, 0),
+    windowMs,
+    stats,
+  };
 }

@@ -37,6 +37,7 @@ const latencyText = (i: number) => `Latency ${i}`;
 export async function runDefaultSuite(ctx: SuiteContext): Promise<SuiteOutput> {
   const { args } = ctx;
   const tasks = args.tasks ?? 4000;
+  const warmupTasks = args.warmupTasks;
   const rounds = args.rounds ?? 2;
   const latencyCount = Math.max(1, Math.round(args.latencyRate * args.latencySeconds));
   const settings: Setting[] = [
@@ -82,7 +83,7 @@ export async function runDefaultSuite(ctx: SuiteContext): Promise<SuiteOutput> {
       for (const setting of settings) {
         const result = {} as Record<Impl, SettingResult>;
         for (const impl of order) {
-          result[impl] = await runSetting(ctx, publishers[impl], queue, setting, round, tasks, latencyCount, warnings);
+          result[impl] = await runSetting(ctx, publishers[impl], queue, setting, round, tasks, warmupTasks, latencyCount, warnings);
           const r = result[impl];
           ctx.log(
             `round ${round}/${rounds} · ${describe(setting)} · ${impl}: boot ${fmt(r.bootMs)} ms, bulk ${fmt(r.bulkRate)}/s, drain ${fmt(r.drainRate)} tasks/s, ` +
@@ -106,6 +107,7 @@ export async function runDefaultSuite(ctx: SuiteContext): Promise<SuiteOutput> {
     warnings,
     config: {
       tasks,
+      warmupTasks,
       rounds,
       single: args.single,
       settings,
@@ -133,6 +135,7 @@ async function runSetting(
   setting: Setting,
   round: number,
   tasks: number,
+  warmupTasks: number,
   latencyCount: number,
   warnings: string[],
 ): Promise<SettingResult> {
@@ -151,13 +154,14 @@ async function runSetting(
   let stats: WorkerStats[] = [];
   let result: SettingResult;
   try {
-    const bulkRate = await publisher.bulk(TaskNames.tutorial, tasks, taskText);
-    const drain = await timeDrain(workers, tasks);
+    const drained = warmupTasks + tasks;
+    const bulkRate = await publisher.bulk(TaskNames.tutorial, drained, taskText);
+    const drain = await timeDrain(workers, drained, warmupTasks);
     if (drain.notDone > 0) warnings.push(`${impl} ${describe(setting)}: ${drain.notDone} tasks not acked as done`);
 
     await publisher.paced(TaskNames.latency, ctx.args.latencyRate, latencyCount, latencyText);
-    await waitForSettled(workers, tasks + latencyCount);
-    stats = await Promise.all(workers.map((worker) => worker.stats(true)));
+    await waitForSettled(workers, drained + latencyCount);
+    stats = await Promise.all(workers.map((worker) => worker.stats({ latencies: true })));
     const latencies = stats.flatMap((s) => s.latencies ?? []);
     if (latencies.length !== latencyCount) warnings.push(`${impl} ${describe(setting)}: ${latencies.length} latency samples of ${latencyCount}`);
     const peakKb = Math.max(...workers.map((worker) => worker.memory().vmHwmKb));

@@ -38,7 +38,10 @@ import { BenchProbe, reportFailure, reportReady, serveRunner } from './probe.js'
 import { SLEEP_MS } from './task-names.js';
 
 const probe = new BenchProbe();
-const print = (line: string) => process.stdout.write(`${line}\n`);
+/** The worker's own line writer (apps/worker/src/tutorial/console-lines.ts), loaded from the build in main(). */
+let print: (line: string) => void = () => {
+  throw new Error('print used before the worker app was loaded');
+};
 
 /** The bench's own tasks, handled the way the tutorial handler does its work. */
 @Controller()
@@ -75,17 +78,19 @@ function withProbe(hooks: TaskWorkerHooks): TaskWorkerHooks {
 
 interface RealWorkerParts {
   TutorialModule: Type<unknown>;
+  printLine: (line: string) => void;
   workerEnvSchema: z.ZodType<{ LOG_FORMAT: 'text' | 'json'; WORKER_PORT: number }>;
 }
 
 async function loadRealWorkerParts(): Promise<RealWorkerParts> {
   const built = (path: string) => new URL(`../../apps/worker/src/${path}`, import.meta.url).href;
-  const [{ TutorialModule }, { workerEnvSchema }] = await Promise.all([
+  const [{ TutorialModule }, { workerEnvSchema }, { printLine }] = await Promise.all([
     import(built('tutorial/tutorial.module.js')),
     import(built('config/worker-env.js')),
+    import(built('tutorial/console-lines.js')),
   ]);
-  if (!TutorialModule || !workerEnvSchema) throw new Error('dist/apps/worker is missing: run `npm run build` first');
-  return { TutorialModule, workerEnvSchema };
+  if (!TutorialModule || !workerEnvSchema || !printLine) throw new Error('dist/apps/worker is missing: run `npm run build` first');
+  return { TutorialModule, workerEnvSchema, printLine };
 }
 
 /** WorkerModule.forRoot(), plus the bench handlers and the probe. */
@@ -114,6 +119,7 @@ class BenchWorkerModule {
 
 async function main(): Promise<void> {
   const parts = await loadRealWorkerParts();
+  print = parts.printLine;
   const env = loadEnvOrExit(parts.workerEnvSchema, 'bench-worker');
   const app = await NestFactory.create<NestFastifyApplication>(BenchWorkerModule.forRoot(parts), new FastifyAdapter(), {
     logger: createAppLogger('worker', env.LOG_FORMAT),

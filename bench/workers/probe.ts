@@ -13,7 +13,10 @@ export function now(): number {
 export const SENT_AT_HEADER = 'x-bench-sent-at';
 
 /** Runner → worker. */
-export type WorkerCommand = { cmd: 'go' } | { cmd: 'stats'; id: number; latencies?: boolean } | { cmd: 'exit' };
+export type WorkerCommand =
+  | { cmd: 'go'; warmup: number; recordSettleTimes: boolean }
+  | { cmd: 'stats'; id: number; latencies?: boolean; settleTimes?: boolean }
+  | { cmd: 'exit' };
 
 export interface WorkerStats {
   /** Deliveries taken from the queue. */
@@ -26,6 +29,12 @@ export interface WorkerStats {
   firstDeliveryAt: number;
   /** `now()` right after the latest ack. */
   lastAckAt: number;
+  /** Settled deliveries when the warm-up ended (the `warmup` of `go`), and this process's CPU time then, in µs. */
+  warm: { settled: number; cpuUs: number } | undefined;
+  /** This process's CPU time (user + system) when the stats were taken, in µs. */
+  cpuUs: number;
+  /** `now()` after each settled delivery, in order, when asked for (and recorded: see `go`). */
+  settleTimes?: number[];
   /** Enqueue-to-handler-start latencies in ms, when asked for. */
   latencies?: number[];
 }
@@ -37,17 +46,37 @@ export type WorkerEvent =
   | ({ event: 'stats'; id: number } & WorkerStats)
   | { event: 'failed'; message: string };
 
+const cpuUs = () => {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+};
+
 export class BenchProbe {
   private received = 0;
   private acked = 0;
   private other = 0;
   private firstDeliveryAt = 0;
   private lastAckAt = 0;
+  /** Settled deliveries after which the warm-up is over (set by `go`). */
+  private warmupEnd = 0;
+  /** Off for the soak, whose memory figure must not include this list. */
+  private recordSettleTimes = false;
+  private warm: WorkerStats['warm'];
+  private readonly settleTimes: number[] = [];
   private readonly latencies: number[] = [];
+
+  /** The runner's `go`: the first `warmup` settled deliveries are the warm-up. */
+  startCounting(warmup: number, recordSettleTimes: boolean): void {
+    this.warmupEnd = warmup;
+    this.recordSettleTimes = recordSettleTimes;
+  }
 
   /** A delivery arrived. */
   delivered(): void {
-    if (this.received++ === 0) this.firstDeliveryAt = now();
+    if (this.received++ === 0) {
+      this.firstDeliveryAt = now();
+      if (this.warmupEnd === 0) this.warm = { settled: 0, cpuUs: cpuUs() };
+    }
   }
 
   /** A delivery was acked (`done`) or settled otherwise. */
@@ -55,6 +84,10 @@ export class BenchProbe {
     if (done) this.acked++;
     else this.other++;
     this.lastAckAt = now();
+    if (this.recordSettleTimes) this.settleTimes.push(this.lastAckAt);
+    if (this.warmupEnd > 0 && this.acked + this.other === this.warmupEnd) {
+      this.warm = { settled: this.warmupEnd, cpuUs: cpuUs() };
+    }
   }
 
   /** Called first thing in a latency handler, with the delivery's headers. */
@@ -64,14 +97,17 @@ export class BenchProbe {
     if (Number.isFinite(sentAt) && sentAt > 0) this.latencies.push(startedAt - sentAt);
   }
 
-  snapshot(withLatencies = false): WorkerStats {
+  snapshot(options: { latencies?: boolean; settleTimes?: boolean } = {}): WorkerStats {
     return {
       received: this.received,
       acked: this.acked,
       other: this.other,
       firstDeliveryAt: this.firstDeliveryAt,
       lastAckAt: this.lastAckAt,
-      latencies: withLatencies ? [...this.latencies] : undefined,
+      warm: this.warm,
+      cpuUs: cpuUs(),
+      settleTimes: options.settleTimes ? [...this.settleTimes] : undefined,
+      latencies: options.latencies ? [...this.latencies] : undefined,
     };
   }
 }
@@ -81,12 +117,13 @@ export function serveRunner(probe: BenchProbe, handlers: { go(): Promise<void>; 
   const send = (message: WorkerEvent) => process.send?.(message);
   process.on('message', (message: WorkerCommand) => {
     if (message.cmd === 'go') {
+      probe.startCounting(message.warmup, message.recordSettleTimes);
       handlers.go().then(
         () => send({ event: 'consuming' }),
         (error: Error) => send({ event: 'failed', message: error.message }),
       );
     } else if (message.cmd === 'stats') {
-      send({ event: 'stats', id: message.id, ...probe.snapshot(message.latencies) });
+      send({ event: 'stats', id: message.id, ...probe.snapshot(message) });
     } else if (message.cmd === 'exit') {
       handlers.exit().finally(() => process.exit(0));
     }
