@@ -40,4 +40,21 @@ describe('the worker console lines (buffered when stdout is not a terminal)', ()
       await child.stop('SIGKILL');
     }
   });
+
+  it('keeps running, and exits normally, when the reader of its stdout goes away', async () => {
+    const child = runScript(`
+      let n = 0;
+      const timer = setInterval(() => {
+        printLine('line ' + n);
+        if (++n === 100) {
+          clearInterval(timer);
+          process.exit(0);
+        }
+      }, 5);
+    `);
+    await child.waitForLine('line 0', 10_000);
+    child.child.stdout!.destroy();
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(child.stderr).toContain('stdout is gone');
+  });
 });

@@ -1,46 +1,80 @@
-import sonicBoom from 'sonic-boom';
+import { writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 
-// A CommonJS package: its class is a property of the default export.
-const { SonicBoom } = sonicBoom;
-
+const STDOUT_FD = 1;
 /** How long a line may wait in the buffer when stdout is a file or a pipe. */
 export const CONSOLE_FLUSH_MS = 10;
-/** A buffer this full is written at once (sonic-boom wants it under its 16 KiB write size). */
-const BUFFER_BYTES = 4096;
+/** A buffer this long is written at once. */
+const BUFFER_CHARS = 4096;
 
-let stdout: InstanceType<typeof SonicBoom> | undefined;
+let buffered: boolean | undefined;
+let pending = '';
+let flushTimer: NodeJS.Timeout | undefined;
+let stdoutGone = false;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Writes one of the worker's stdout lines (` [*] Waiting…`, ` [x] Received…`,
  * ` [x] Done`), the way Python's print does in the tutorial's worker.py:
  * - on a terminal, each line at once;
- * - to a file or a pipe, gathered and written together every
- *   {@link CONSOLE_FLUSH_MS} ms (or at 4 KiB), and at exit.
+ * - to a file or a pipe, gathered and written together
+ *   {@link CONSOLE_FLUSH_MS} ms after the first of them (or at 4 KiB), and at
+ *   exit.
  *
  * Why: on a busy host two blocking writes per task were the largest cost of a
  * fast task (about 40 µs of every task's round trip at prefetch 1; see
  * docs/benchmarks.md). Lines keep their order. A process killed with -9 can
  * lose its last few milliseconds of lines, never a task.
+ *
+ * Hand-written rather than sonic-boom: its `flushSync()`, the way to write the
+ * rest at exit, retries forever once the reader of a pipe is gone (EPIPE), and
+ * its periodic flush writes an empty string 100 times a second when idle.
  */
 export function printLine(line: string): void {
-  (stdout ??= openStdout()).write(`${line}\n`);
+  if (stdoutGone) return;
+  buffered ??= startBuffering();
+  if (!buffered) {
+    writeAll(`${line}\n`);
+    return;
+  }
+  pending += `${line}\n`;
+  if (pending.length >= BUFFER_CHARS) flushLines();
+  // A timer only while lines wait: an idle worker does not wake up to write nothing.
+  else flushTimer ??= setTimeout(flushLines, CONSOLE_FLUSH_MS).unref();
 }
 
-function openStdout(): InstanceType<typeof SonicBoom> {
-  const buffered = !process.stdout.isTTY;
-  const stream = new SonicBoom({
-    fd: process.stdout.fd,
-    sync: true,
-    minLength: buffered ? BUFFER_BYTES : 0,
-    periodicFlush: buffered ? CONSOLE_FLUSH_MS : 0,
-  });
+/** Writes the lines that wait, now. */
+export function flushLines(): void {
+  clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (pending === '') return;
+  const text = pending;
+  pending = '';
+  writeAll(text);
+}
+
+function startBuffering(): boolean {
+  const terminal = isatty(STDOUT_FD);
   // process.exit() skips timers: write what is left on the way out.
-  process.once('exit', () => {
+  if (!terminal) process.once('exit', flushLines);
+  return !terminal;
+}
+
+/** Writes all of `text`, waiting while a pipe is full; stops printing for good if stdout is gone. */
+function writeAll(text: string): void {
+  let bytes = Buffer.from(text);
+  while (bytes.length > 0 && !stdoutGone) {
     try {
-      stream.flushSync();
-    } catch {
-      // stdout is gone (a closed pipe): nothing left to write to.
+      bytes = bytes.subarray(writeSync(STDOUT_FD, bytes));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 1);
+        continue;
+      }
+      // Whoever read stdout went away (a closed pipe): the lines are lost, the tasks go on.
+      stdoutGone = true;
+      pending = '';
+      process.stderr.write(`worker: stdout is gone (${(error as Error).message}); not printing task lines\n`);
     }
-  });
-  return stream;
+  }
 }

@@ -1,5 +1,8 @@
 import type { ConfirmChannel, Message } from 'amqplib';
 
+const SETTLED = Symbol('settled');
+type SettledMark = Message & { [SETTLED]?: true };
+
 /**
  * Wraps the consuming channel so that each delivery is acked or nacked at most
  * once. A second ack of the same delivery (say, a handler that still acks by
@@ -7,12 +10,13 @@ import type { ConfirmChannel, Message } from 'amqplib';
  * channel and redeliver every task in flight; here it is a no-op.
  */
 export function settleOnce(channel: ConfirmChannel): ConfirmChannel {
-  const settled = new WeakSet<Message>();
   const guard =
     (settle: (message: Message, ...rest: any[]) => void) =>
     (message: Message, ...rest: any[]) => {
-      if (settled.has(message)) return;
-      settled.add(message);
+      const delivery = message as SettledMark;
+      if (delivery[SETTLED]) return;
+      // A mark on the delivery itself: a WeakSet entry per message costs more, and the garbage collector pays again.
+      delivery[SETTLED] = true;
       settle.call(channel, message, ...rest);
     };
   const ack = guard(channel.ack);
