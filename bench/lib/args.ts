@@ -85,7 +85,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case '--warmup-tasks': {
         const warmupTasks = Number(value());
-        if (!Number.isInteger(warmupTasks) || warmupTasks < 0) throw new Error(`--warmup-tasks takes a whole number of 0 or more\n${USAGE}`);
+        if (!Number.isInteger(warmupTasks) || warmupTasks < 0) {
+          throw new Error(`--warmup-tasks takes a whole number of 0 or more (got ${argv[i] ?? 'nothing'})\n${USAGE}`);
+        }
         args.warmupTasks = warmupTasks;
         break;
       }

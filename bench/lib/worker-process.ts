@@ -205,12 +205,19 @@ export async function startWorkers(specs: WorkerSpec[]): Promise<WorkerProcess[]
 export interface DrainResult {
   /** Tasks per second over the timed part: after the warm-up, to the last settle, all workers together. */
   rate: number;
-  /** Worker CPU time (user + system, measured inside each worker) per task after its warm-up, in µs: a steadier cost than the rate. */
+  /**
+   * Worker CPU time (user + system, `process.cpuUsage()` inside each worker)
+   * from the end of the worker's share of the warm-up until the stats are read
+   * after the drain (up to one 50 ms poll later, idle), per task settled in
+   * that span, in µs: a steadier cost than the rate.
+   */
   cpuUsPerTask: number;
   settled: number;
   notDone: number;
   windowMs: number;
   stats: WorkerStats[];
+  /** Problems with the figures (a worker that did not get past its warm-up). */
+  warnings: string[];
 }
 
 /**
@@ -247,6 +254,7 @@ export async function waitForSettled(workers: WorkerProcess[], total: number, po
  * (from the first delivery when `warmup` is 0).
  */
 export async function timeDrain(workers: WorkerProcess[], total: number, warmup = 0): Promise<DrainResult> {
+  const warnings: string[] = [];
   if (warmup >= total) throw new Error(`the warm-up (${warmup}) must be smaller than the tasks drained (${total})`);
   const perWorker = Math.floor(warmup / workers.length);
   await Promise.all(workers.map((worker) => worker.go(perWorker, warmup > 0)));
@@ -266,8 +274,12 @@ export async function timeDrain(workers: WorkerProcess[], total: number, warmup 
   const windowMs = end - start;
   let cpuUs = 0;
   let cpuTasks = 0;
-  for (const s of stats) {
-    if (!s.warm) continue;
+  for (const [i, s] of stats.entries()) {
+    if (!s.warm) {
+      // It settled fewer than its share of the warm-up: its CPU is not in the figure.
+      warnings.push(`${workers[i].spec.name}: settled ${s.acked + s.other} tasks, not past its warm-up of ${perWorker}; its CPU is left out`);
+      continue;
+    }
     cpuUs += s.cpuUs - s.warm.cpuUs;
     cpuTasks += s.acked + s.other - s.warm.settled;
   }
@@ -279,5 +291,6 @@ export async function timeDrain(workers: WorkerProcess[], total: number, warmup 
     notDone: stats.reduce((sum, s) => sum + s.other, 0),
     windowMs,
     stats,
+    warnings,
   };
 }

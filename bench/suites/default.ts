@@ -157,6 +157,7 @@ async function runSetting(
     const drained = warmupTasks + tasks;
     const bulkRate = await publisher.bulk(TaskNames.tutorial, drained, taskText);
     const drain = await timeDrain(workers, drained, warmupTasks);
+    warnings.push(...drain.warnings.map((warning) => `${impl} ${describe(setting)}: ${warning}`));
     if (drain.notDone > 0) warnings.push(`${impl} ${describe(setting)}: ${drain.notDone} tasks not acked as done`);
 
     await publisher.paced(TaskNames.latency, ctx.args.latencyRate, latencyCount, latencyText);

@@ -1,8 +1,9 @@
 /**
  * The ceiling: the tutorial's worker in plain amqplib, with the same
  * semantics as ours: durable queue, manual ack after the handler returns, the
- * same prefetch (per consumer), the same two stdout lines per task written
- * the same way (`process.stdout.write`, Python `%r` quoting).
+ * same prefetch (per consumer), the same two stdout lines per task (Python
+ * `%r` quoting), written the plain way: one `process.stdout.write` per line.
+ * (Ours buffers its lines; docs/benchmarks.md says what that is worth.)
  *
  * Env: AMQP_URL, TASK_QUEUE, PREFETCH_COUNT, MS_PER_DOT (default 0).
  * Runs under the bench runner, which talks to it over IPC (see probe.ts).

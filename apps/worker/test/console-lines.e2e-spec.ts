@@ -6,11 +6,30 @@ import { RunningProcess } from '../../../test/support/processes.js';
 /** The built line writer the worker prints through (stdout is a pipe here, so it buffers). */
 const CONSOLE_LINES = pathToFileURL(resolve(import.meta.dirname, '../../../dist/apps/worker/src/tutorial/console-lines.js')).href;
 
-/** Runs a small ES module that imports `printLine`, with stdout piped to the test. */
-function runScript(body: string): RunningProcess {
+/**
+ * Runs a small ES module that imports `printLine`, with stdout piped to the
+ * test; `stderrToStdout` sends its stderr down the same pipe (`2>&1`).
+ */
+function runScript(body: string, { stderrToStdout = false } = {}): RunningProcess {
   const script = `import { printLine } from ${JSON.stringify(CONSOLE_LINES)};\n${body}`;
-  return new RunningProcess(spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const args = ['--input-type=module', '-e', script];
+  const child = stderrToStdout
+    ? spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new RunningProcess(child);
 }
+
+/** Prints a line every 5 ms, 100 in all, then exits 0. */
+const PRINT_100_LINES = `
+  let n = 0;
+  const timer = setInterval(() => {
+    printLine('line ' + n);
+    if (++n === 100) {
+      clearInterval(timer);
+      process.exit(0);
+    }
+  }, 5);
+`;
 
 describe('the worker console lines (buffered when stdout is not a terminal)', () => {
   it('writes every buffered line, in order, when the process exits at once', async () => {
@@ -42,19 +61,17 @@ describe('the worker console lines (buffered when stdout is not a terminal)', ()
   });
 
   it('keeps running, and exits normally, when the reader of its stdout goes away', async () => {
-    const child = runScript(`
-      let n = 0;
-      const timer = setInterval(() => {
-        printLine('line ' + n);
-        if (++n === 100) {
-          clearInterval(timer);
-          process.exit(0);
-        }
-      }, 5);
-    `);
+    const child = runScript(PRINT_100_LINES);
     await child.waitForLine('line 0', 10_000);
     child.child.stdout!.destroy();
     expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(child.stderr).toContain('stdout is gone');
+  });
+
+  it('keeps running when stderr goes down the same closed pipe (worker 2>&1 | head -1)', async () => {
+    const child = runScript(PRINT_100_LINES, { stderrToStdout: true });
+    await child.waitForLine('line 0', 10_000);
+    child.child.stdout!.destroy();
+    expect(await child.exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -4,7 +4,7 @@ import { isatty } from 'node:tty';
 const STDOUT_FD = 1;
 /** How long a line may wait in the buffer when stdout is a file or a pipe. */
 export const CONSOLE_FLUSH_MS = 10;
-/** A buffer this long is written at once. */
+/** A buffer this long (in characters) is written at once. */
 const BUFFER_CHARS = 4096;
 
 let buffered: boolean | undefined;
@@ -18,8 +18,8 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * ` [x] Done`), the way Python's print does in the tutorial's worker.py:
  * - on a terminal, each line at once;
  * - to a file or a pipe, gathered and written together
- *   {@link CONSOLE_FLUSH_MS} ms after the first of them (or at 4 KiB), and at
- *   exit.
+ *   {@link CONSOLE_FLUSH_MS} ms after the first of them (or at 4,096
+ *   characters), and at exit.
  *
  * Why: on a busy host two blocking writes per task were the largest cost of a
  * fast task (about 40 µs of every task's round trip at prefetch 1; see
@@ -55,26 +55,55 @@ export function flushLines(): void {
 
 function startBuffering(): boolean {
   const terminal = isatty(STDOUT_FD);
-  // process.exit() skips timers: write what is left on the way out.
-  if (!terminal) process.once('exit', flushLines);
+  if (!terminal) {
+    // process.exit() skips timers: write what is left on the way out, and
+    // whatever later 'exit' listeners print, at once.
+    process.once('exit', () => {
+      buffered = false;
+      flushLines();
+    });
+  }
   return !terminal;
 }
 
-/** Writes all of `text`, waiting while a pipe is full; stops printing for good if stdout is gone. */
+/**
+ * Writes all of `text`. A full pipe is waited out (as a blocking stdout would
+ * be); a reader that went away stops the lines for good; any other error
+ * drops this text and is reported once.
+ */
 function writeAll(text: string): void {
   let bytes = Buffer.from(text);
   while (bytes.length > 0 && !stdoutGone) {
     try {
       bytes = bytes.subarray(writeSync(STDOUT_FD, bytes));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
         Atomics.wait(pause, 0, 0, 1);
         continue;
       }
-      // Whoever read stdout went away (a closed pipe): the lines are lost, the tasks go on.
-      stdoutGone = true;
-      pending = '';
-      process.stderr.write(`worker: stdout is gone (${(error as Error).message}); not printing task lines\n`);
+      if (code === 'EPIPE' || code === 'EBADF') {
+        // Whoever read stdout went away (a closed pipe): the lines are lost, the tasks go on.
+        stdoutGone = true;
+        pending = '';
+        reportOnce(`stdout is gone (${(error as Error).message}); not printing task lines`);
+      } else {
+        reportOnce(`could not print task lines (${(error as Error).message})`);
+      }
+      return;
     }
+  }
+}
+
+let reported = false;
+
+/** One line on stderr, straight to the descriptor: stderr may be the same closed pipe, and must not throw. */
+function reportOnce(message: string): void {
+  if (reported) return;
+  reported = true;
+  try {
+    writeSync(2, `worker: ${message}\n`);
+  } catch {
+    // stderr is gone too: nothing left to tell.
   }
 }

@@ -241,8 +241,11 @@ export class TaskWorkerServer extends ServerRMQ {
     this.process(message, channel).then(
       () => this.finished(),
       (error: unknown) => {
-        this.logger.error(`task ${idOf(message)} was left unsettled: ${this.mask(error)}`);
-        this.finished();
+        try {
+          this.logger.error(`task ${idOf(message)} was left unsettled: ${this.mask(error)}`);
+        } finally {
+          this.finished();
+        }
       },
     );
   }

@@ -179,7 +179,9 @@ class DoneTally {
   }
 
   replay(): void {
-    for (let i = 0; i < this.pending; i++) this.histogram.observe(this.durations[i]);
+    const count = this.pending;
+    // Emptied first: one value prom-client refuses must not wedge the buffer.
     this.pending = 0;
+    for (let i = 0; i < count; i++) this.histogram.observe(this.durations[i]);
   }
 }
