@@ -33,7 +33,8 @@ export class RunningProcess {
   constructor(readonly child: ChildProcess) {
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => this.onStdout(chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }));
+    // 'close', not 'exit': by then all of its stdout has been read (a worker writes its last lines at exit).
+    this.exited = once(child, 'close').then(([code, signal]) => ({ code, signal }));
   }
 
   /** Resolves with the first line (from line index `from` on) that matches. */
@@ -52,6 +53,19 @@ export class RunningProcess {
       };
       this.waiters.push({ test, resolve: done, from });
     });
+  }
+
+  /**
+   * Resolves once `count` stdout lines match (lines already printed count
+   * too). A worker writes its lines within 10 ms, not at once: wait for them
+   * after a broker event rather than counting straight away.
+   */
+  async waitForCount(match: string | RegExp, count: number, timeoutMs = 30_000): Promise<void> {
+    let from = 0;
+    for (let seen = 0; seen < count; seen++) {
+      const line = await this.waitForLine(match, timeoutMs, from);
+      from = this.lines.indexOf(line, from) + 1;
+    }
   }
 
   /** Counts stdout lines that match. */

@@ -33,6 +33,7 @@ describe('a task that keeps failing', () => {
     await waitForReady(`${queue}.dlq`, 1);
     const after = Date.now();
 
+    await running.waitForCount(receivedLine(text), MAX_ATTEMPTS, 5000);
     expect(running.count(receivedLine(text))).toBe(MAX_ATTEMPTS);
     expect(running.count(DONE)).toBe(0);
     const depths = await queueDepths(queueFamily(queue, MAX_ATTEMPTS));
@@ -92,6 +93,7 @@ describe('a task that keeps failing', () => {
     // Attempt 2 after up to 1.5 s, attempt 3 up to 3 s later.
     await waitForReady(`${queue}.dlq`, 1, 15_000);
 
+    await second.waitForCount(receivedLine(text), MAX_ATTEMPTS - 1, 5000);
     expect(first.count(receivedLine(text)) + second.count(receivedLine(text))).toBe(MAX_ATTEMPTS);
     expect(second.count(receivedLine(text))).toBe(MAX_ATTEMPTS - 1);
     const [letter] = await takeMessages(`${queue}.dlq`);
@@ -140,6 +142,7 @@ describe('a task that keeps failing', () => {
     // A worker takes it again, and it gets all its attempts afresh.
     const again = await worker(env);
     await waitForReady(`${queue}.dlq`, 1);
+    await again.waitForCount(receivedLine(text), MAX_ATTEMPTS, 5000);
     expect(again.count(receivedLine(text))).toBe(MAX_ATTEMPTS);
     const [letter] = await takeMessages(`${queue}.dlq`);
     expect(letter.properties.headers?.['x-task-attempts']).toBe(MAX_ATTEMPTS);
