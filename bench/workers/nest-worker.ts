@@ -4,7 +4,7 @@
  * TasksObservabilityModule with its metrics hooks on the hot path, the stderr
  * logger, /health and /metrics on WORKER_PORT, TaskWorkerServer as the
  * microservice strategy), with three additions:
- * - a probe composed into the worker hooks (first delivery, last ack);
+ * - a probe, given to `WorkerModule.forRoot` as extra worker hooks (first delivery, last ack);
  * - two bench handlers: `bench-latency` (records enqueue-to-start latency) and
  *   `bench-sleep` (awaits a 10 ms timer), both printing the tutorial's two lines;
  * - the consumer starts when the runner says `go`, so Nest's boot is never timed.
@@ -13,8 +13,7 @@
  * time: `tsc -p bench` must not re-emit them, since plain tsc would leave their
  * `@app/tasks` imports unrewritten.
  */
-import { Controller, type DynamicModule, Module, type Type } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Controller, type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Ctx, Payload, RmqContext } from '@nestjs/microservices';
@@ -24,12 +23,8 @@ import type { z } from 'zod';
 import {
   createAppLogger,
   loadEnvOrExit,
-  parseEnv,
   pythonRepr,
   TaskHandler,
-  TaskMetrics,
-  TasksObservabilityModule,
-  tasksOptionsFromConfig,
   type TaskWorkerHooks,
   TaskWorkerServer,
 } from '../../libs/tasks/src/index.js';
@@ -61,58 +56,37 @@ class BenchTaskHandlers {
   }
 }
 
-/** The worker's hooks (metrics), with the probe around them. */
-function withProbe(hooks: TaskWorkerHooks): TaskWorkerHooks {
-  return {
-    onReceived: (message) => {
-      probe.delivered();
-      hooks.onReceived?.(message);
-    },
-    onSettled: (message, outcome, durationMs) => {
-      hooks.onSettled?.(message, outcome, durationMs);
-      probe.settled(outcome === 'done');
-    },
-    onConsumingChanged: (consuming) => hooks.onConsumingChanged?.(consuming),
-  };
-}
+/** The probe, as hooks the worker runs after its metrics' own on every delivery. */
+const probeHooks: TaskWorkerHooks = {
+  onReceived: () => probe.delivered(),
+  onSettled: (_message, outcome) => probe.settled(outcome === 'done'),
+};
 
 interface RealWorkerParts {
-  TutorialModule: Type<unknown>;
+  WorkerModule: { forRoot(options: { extraHooks?: TaskWorkerHooks[] }): DynamicModule };
   printLine: (line: string) => void;
   workerEnvSchema: z.ZodType<{ LOG_FORMAT: 'text' | 'json'; WORKER_PORT: number }>;
 }
 
 async function loadRealWorkerParts(): Promise<RealWorkerParts> {
   const built = (path: string) => new URL(`../../apps/worker/src/${path}`, import.meta.url).href;
-  const [{ TutorialModule }, { workerEnvSchema }, { printLine }] = await Promise.all([
-    import(built('tutorial/tutorial.module.js')),
+  const [{ WorkerModule }, { workerEnvSchema }, { printLine }] = await Promise.all([
+    import(built('worker.module.js')),
     import(built('config/worker-env.js')),
     import(built('tutorial/console-lines.js')),
   ]);
-  if (!TutorialModule || !workerEnvSchema || !printLine) throw new Error('dist/apps/worker is missing: run `npm run build` first');
-  return { TutorialModule, workerEnvSchema, printLine };
+  if (!WorkerModule || !workerEnvSchema || !printLine) throw new Error('dist/apps/worker is missing: run `npm run build` first');
+  return { WorkerModule, workerEnvSchema, printLine };
 }
 
-/** WorkerModule.forRoot(), plus the bench handlers and the probe. */
+/** The real WorkerModule with the probe's hooks, plus the bench handlers. */
 @Module({})
 class BenchWorkerModule {
-  static forRoot({ TutorialModule, workerEnvSchema }: RealWorkerParts): DynamicModule {
+  static forRoot({ WorkerModule }: RealWorkerParts): DynamicModule {
     return {
       module: BenchWorkerModule,
-      imports: [
-        ConfigModule.forRoot({ isGlobal: true, validate: (env) => parseEnv(workerEnvSchema, env) }),
-        TasksObservabilityModule,
-        TutorialModule,
-      ],
+      imports: [WorkerModule.forRoot({ extraHooks: [probeHooks] })],
       controllers: [BenchTaskHandlers],
-      providers: [
-        {
-          provide: TaskWorkerServer,
-          inject: [ConfigService, TaskMetrics],
-          useFactory: (config: ConfigService, metrics: TaskMetrics) =>
-            new TaskWorkerServer(tasksOptionsFromConfig(config), withProbe(metrics.workerHooks())),
-        },
-      ],
     };
   }
 }

@@ -56,16 +56,17 @@ export class RunningProcess {
   }
 
   /**
-   * Resolves once `count` stdout lines match (lines already printed count
-   * too). A worker writes its lines within 10 ms, not at once: wait for them
-   * after a broker event rather than counting straight away.
+   * Resolves with the index of the `count`-th stdout line that matches (lines
+   * already printed count too). A worker writes its lines within 10 ms, not
+   * at once: wait for them after a broker event rather than counting straight away.
    */
-  async waitForCount(match: string | RegExp, count: number, timeoutMs = 30_000): Promise<void> {
-    let from = 0;
+  async waitForCount(match: string | RegExp, count: number, timeoutMs = 30_000): Promise<number> {
+    let index = -1;
     for (let seen = 0; seen < count; seen++) {
-      const line = await this.waitForLine(match, timeoutMs, from);
-      from = this.lines.indexOf(line, from) + 1;
+      const line = await this.waitForLine(match, timeoutMs, index + 1);
+      index = this.lines.indexOf(line, index + 1);
     }
+    return index;
   }
 
   /** Counts stdout lines that match. */

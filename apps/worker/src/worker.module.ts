@@ -1,4 +1,12 @@
-import { parseEnv, TaskMetrics, TasksObservabilityModule, tasksOptionsFromConfig, TaskWorkerServer } from '@app/tasks';
+import {
+  combineWorkerHooks,
+  parseEnv,
+  TaskMetrics,
+  TasksObservabilityModule,
+  tasksOptionsFromConfig,
+  type TaskWorkerHooks,
+  TaskWorkerServer,
+} from '@app/tasks';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { workerEnvSchema } from './config/worker-env.js';
@@ -10,8 +18,12 @@ import { TutorialModule } from './tutorial/tutorial.module.js';
  */
 @Module({})
 export class WorkerModule {
-  /** Built at boot rather than at import, so the environment is checked first. */
-  static forRoot(): DynamicModule {
+  /**
+   * Built at boot rather than at import, so the environment is checked first.
+   * `extraHooks` run after the metrics' own on every delivery (the benchmark's
+   * probe uses them).
+   */
+  static forRoot({ extraHooks = [] }: { extraHooks?: TaskWorkerHooks[] } = {}): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
@@ -24,7 +36,7 @@ export class WorkerModule {
           provide: TaskWorkerServer,
           inject: [ConfigService, TaskMetrics],
           useFactory: (config: ConfigService, metrics: TaskMetrics) =>
-            new TaskWorkerServer(tasksOptionsFromConfig(config), metrics.workerHooks()),
+            new TaskWorkerServer(tasksOptionsFromConfig(config), combineWorkerHooks(metrics.workerHooks(), ...extraHooks)),
         },
       ],
     };

@@ -34,7 +34,7 @@ describe('a task that outlives the broker consumer_timeout', () => {
     // The new channel has the normal timeout: the redelivered task is done and acked there.
     const second = await worker.waitForLine(" [x] Received 'Long......'", 20_000, worker.lines.indexOf(" [x] Received 'Long......'") + 1);
     expect(second).toBeDefined();
-    await eventually(() => worker!.count(' [x] Done') >= 2, 20_000, 'the redelivered task to be done');
+    await worker.waitForCount(' [x] Done', 2, 20_000);
     // The first run's late ack met a closed channel: logged, not fatal.
     expect(worker.stderr).toMatch(/could not ack task/);
     expect(worker.child.exitCode).toBeNull();

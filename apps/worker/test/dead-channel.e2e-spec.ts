@@ -10,17 +10,6 @@ import {
 } from '../../../test/support/broker.js';
 import { DONE, receivedLine, type RunningProcess, startWorker, waitForStderr } from '../../../test/support/processes.js';
 
-
-/** Waits for the `n`-th stdout line (1-based) that is exactly `line`, and returns its index. */
-async function nthLine(running: RunningProcess, line: string, n: number, timeoutMs: number): Promise<number> {
-  let index = -1;
-  for (let i = 0; i < n; i++) {
-    await running.waitForLine(new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), timeoutMs, index + 1);
-    index = running.lines.indexOf(line, index + 1);
-  }
-  return index;
-}
-
 describe('a task whose channel dies while its handler runs', () => {
   const queue = uniqueQueue('dead-channel');
   let worker: RunningProcess | undefined;
@@ -46,8 +35,8 @@ describe('a task whose channel dies while its handler runs', () => {
     // The handler finishes, but its channel is gone: the ack fails, and says so.
     await waitForStderr(worker, 'could not ack task cut-off', 10_000);
     // The worker reconnects and consumes again; the broker redelivers the unacked task.
-    const second = await nthLine(worker, receivedLine(text), 2, 15_000);
-    await nthLine(worker, DONE, 2, 10_000);
+    const second = await worker.waitForCount(receivedLine(text), 2, 15_000);
+    await worker.waitForCount(DONE, 2, 10_000);
     expect(worker.lines.slice(second + 1)).toContain(DONE);
     expect(worker.count(receivedLine(text))).toBe(2);
     expect(worker.child.exitCode).toBeNull();

@@ -36,7 +36,7 @@ describe('health and metrics', () => {
       body: JSON.stringify({ text: 'four' }),
     });
     expect(response.status).toBe(202);
-    await eventually(() => worker.count(' [x] Done') === 4, 10_000, 'the fourth task');
+    await worker.waitForCount(' [x] Done', 4, 10_000);
 
     const workerMetrics = await (await fetch(`${workerUrl}/metrics`)).text();
     expect(workerMetrics).toMatch(/^tasks_received_total 4$/m);

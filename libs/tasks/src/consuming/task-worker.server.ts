@@ -31,6 +31,22 @@ export interface TaskWorkerHooks {
   onConsumingChanged?(consuming: boolean): void;
 }
 
+/** Runs several sets of hooks in order (metrics plus a caller's own, say); one set is returned as it is. */
+export function combineWorkerHooks(...sets: TaskWorkerHooks[]): TaskWorkerHooks {
+  if (sets.length === 1) return sets[0];
+  return {
+    onReceived: (message) => {
+      for (const hooks of sets) hooks.onReceived?.(message);
+    },
+    onSettled: (message, outcome, durationMs) => {
+      for (const hooks of sets) hooks.onSettled?.(message, outcome, durationMs);
+    },
+    onConsumingChanged: (consuming) => {
+      for (const hooks of sets) hooks.onConsumingChanged?.(consuming);
+    },
+  };
+}
+
 /**
  * Nest's RMQ server, with the delivery guarantees it lacks. It keeps the
  * transport (connection, channel setup, handlers, `RmqContext`) and owns the
