@@ -57,7 +57,7 @@ export class RunningProcess {
 
   /**
    * Resolves with the index of the `count`-th stdout line that matches (lines
-   * already printed count too). A worker writes its lines within 10 ms, not
+   * already printed count too). A worker writes its lines within 50 ms, not
    * at once: wait for them after a broker event rather than counting straight away.
    */
   async waitForCount(match: string | RegExp, count: number, timeoutMs = 30_000): Promise<number> {

@@ -3,9 +3,9 @@ import { isatty } from 'node:tty';
 
 const STDOUT_FD = 1;
 /** How long a line may wait in the buffer when stdout is a file or a pipe. */
-export const CONSOLE_FLUSH_MS = 10;
+export const CONSOLE_FLUSH_MS = 50;
 /** A buffer this long (in characters) is written at once. */
-const BUFFER_CHARS = 4096;
+const BUFFER_CHARS = 8192;
 
 let buffered: boolean | undefined;
 let pending = '';
@@ -18,13 +18,14 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * ` [x] Done`), the way Python's print does in the tutorial's worker.py:
  * - on a terminal, each line at once;
  * - to a file or a pipe, gathered and written together
- *   {@link CONSOLE_FLUSH_MS} ms after the first of them (or at 4,096
- *   characters), and at exit.
+ *   {@link CONSOLE_FLUSH_MS} ms after the first of them (or at 8,192
+ *   characters, Python's buffer size), and at exit.
  *
  * Why: on a busy host two blocking writes per task were the largest cost of a
  * fast task (about 40 µs of every task's round trip at prefetch 1; see
- * docs/benchmarks.md). Lines keep their order. A process killed with -9 can
- * lose its last few milliseconds of lines, never a task.
+ * docs/benchmarks.md). The timer is not free either: at 10 ms it cost about
+ * 2 µs per task on a busy worker, at 50 ms a fifth of that. Lines keep their
+ * order. A process killed with -9 can lose its last 50 ms of lines, never a task.
  *
  * Hand-written rather than sonic-boom: its `flushSync()`, the way to write the
  * rest at exit, retries forever once the reader of a pipe is gone (EPIPE), and
