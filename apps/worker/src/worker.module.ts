@@ -9,12 +9,15 @@ import {
 } from '@app/tasks';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ModuleRef } from '@nestjs/core';
 import { workerEnvSchema } from './config/worker-env.js';
 import { TutorialModule } from './tutorial/tutorial.module.js';
 
 /**
  * The worker: task handlers (TutorialModule), the TaskWorkerServer strategy
- * that feeds them and owns every ack, and /health and /metrics.
+ * that feeds them and owns every ack, and /health and /metrics. The app sets no
+ * global guards, interceptors, pipes or filters, so the server calls the
+ * handlers directly rather than through Nest's handler pipeline.
  */
 @Module({})
 export class WorkerModule {
@@ -34,9 +37,12 @@ export class WorkerModule {
       providers: [
         {
           provide: TaskWorkerServer,
-          inject: [ConfigService, TaskMetrics],
-          useFactory: (config: ConfigService, metrics: TaskMetrics) =>
-            new TaskWorkerServer(tasksOptionsFromConfig(config), combineWorkerHooks(metrics.workerHooks(), ...extraHooks)),
+          inject: [ConfigService, TaskMetrics, ModuleRef],
+          useFactory: (config: ConfigService, metrics: TaskMetrics, moduleRef: ModuleRef) =>
+            new TaskWorkerServer(tasksOptionsFromConfig(config), {
+              hooks: combineWorkerHooks(metrics.workerHooks(), ...extraHooks),
+              directDispatch: moduleRef,
+            }),
         },
       ],
     };

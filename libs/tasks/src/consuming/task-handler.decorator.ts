@@ -1,10 +1,18 @@
-import { applyDecorators, Catch, type RpcExceptionFilter, UseFilters } from '@nestjs/common';
+import { applyDecorators, Catch, type RpcExceptionFilter, type Type, UseFilters } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { type Observable, throwError } from 'rxjs';
 import type { TaskContract } from '../contract/task-contract.js';
 
 /** Where `@TaskHandler` leaves the contract for the worker server to validate payloads against. */
 export const TASK_CONTRACT_EXTRA = 'taskContract';
+/** Where `@TaskHandler` leaves the class and method it marks, for the worker server's direct dispatch. */
+export const TASK_METHOD_EXTRA = 'taskMethod';
+
+/** The class and method a `@TaskHandler` marks. */
+export interface TaskMethodRef {
+  readonly controller: Type<unknown>;
+  readonly method: string | symbol;
+}
 
 /**
  * Hands a handler's error to the worker server unchanged. Nest's default RPC
@@ -31,8 +39,11 @@ export class PassTaskErrorsToWorkerFilter implements RpcExceptionFilter {
  * ```
  */
 export function TaskHandler(task: TaskContract): MethodDecorator {
-  return applyDecorators(
-    EventPattern(task.name, { [TASK_CONTRACT_EXTRA]: task }) as MethodDecorator,
-    UseFilters(PassTaskErrorsToWorkerFilter),
-  );
+  return (target, method, descriptor) => {
+    const taskMethod: TaskMethodRef = { controller: target.constructor as Type<unknown>, method };
+    applyDecorators(
+      EventPattern(task.name, { [TASK_CONTRACT_EXTRA]: task, [TASK_METHOD_EXTRA]: taskMethod }) as MethodDecorator,
+      UseFilters(PassTaskErrorsToWorkerFilter),
+    )(target, method, descriptor);
+  };
 }

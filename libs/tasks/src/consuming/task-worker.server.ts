@@ -1,4 +1,5 @@
-import { type MessageHandler, RmqContext, ServerRMQ } from '@nestjs/microservices';
+import type { ModuleRef } from '@nestjs/core';
+import { type IncomingEvent, type MessageHandler, RmqContext, ServerRMQ } from '@nestjs/microservices';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
 import { isObservable, lastValueFrom } from 'rxjs';
@@ -9,6 +10,7 @@ import { type DeadLetterReason, MalformedTaskError, PermanentTaskError, QueueMis
 import { TaskHeaders } from '../tasks.constants.js';
 import { type ResolvedTasksOptions, resolveTasksOptions, type TasksModuleOptions } from '../tasks.options.js';
 import { assertTaskTopology, type TaskTopology, taskTopology } from '../topology/task-topology.js';
+import { resolveDirectDispatch, type TaskInvoker } from './direct-dispatch.js';
 import { retryDelayMs } from './retry-policy.js';
 import { settleOnce } from './settle-once-channel.js';
 import { TASK_CONTRACT_EXTRA } from './task-handler.decorator.js';
@@ -29,6 +31,38 @@ export interface TaskWorkerHooks {
   onSettled?(message: ConsumeMessage, outcome: TaskOutcome, durationMs: number): void;
   /** The consumer was registered (true) or lost (false). */
   onConsumingChanged?(consuming: boolean): void;
+}
+
+/** What a worker server takes besides its broker settings. */
+export interface TaskWorkerOptions {
+  /** Callbacks for metrics on every delivery (`TaskMetrics.workerHooks()`). */
+  hooks?: TaskWorkerHooks;
+  /**
+   * Call `@TaskHandler` methods directly instead of through Nest's handler
+   * pipeline, which costs about 10 µs of CPU per task (docs/benchmarks.md).
+   * Pass the app's `ModuleRef`, where the handlers' controllers are found.
+   *
+   * Opt in only where no global enhancer must see tasks: global guards,
+   * interceptors, pipes, filters and pre-request hooks (`useGlobal*()`,
+   * `APP_*` providers) do not run for handlers called directly. A handler
+   * with enhancers of its own, a custom parameter decorator, a request or
+   * transient scope, or a task that another handler also takes, keeps Nest's
+   * pipeline, and the worker logs why at start. Default: off.
+   */
+  directDispatch?: ModuleRef;
+}
+
+/** A task the worker can run: its contract (to validate the payload) and how to call its handler. */
+interface TaskRoute {
+  contract?: TaskContract;
+  invoke: TaskInvoker;
+}
+
+/** A delivery read and checked, ready to run. */
+interface ReadTask {
+  pattern: string;
+  route: TaskRoute;
+  data: unknown;
 }
 
 /** Runs several sets of hooks in order (metrics plus a caller's own, say); one set is returned as it is. */
@@ -83,14 +117,20 @@ export class TaskWorkerServer extends ServerRMQ {
   private readonly firstConsume: Promise<void>;
   private resolveFirstConsume!: () => void;
   private rejectFirstConsume!: (error: Error) => void;
+  /** Handlers called directly, found at `listen()` when direct dispatch is on. */
+  private readonly directInvokers = new Map<MessageHandler, TaskInvoker>();
+  /** Per task name, once a delivery of it has been routed. */
+  private readonly routes = new Map<string, TaskRoute>();
 
-  constructor(
-    options: TasksModuleOptions,
-    private readonly hooks: TaskWorkerHooks = {},
-  ) {
+  private readonly hooks: TaskWorkerHooks;
+  private readonly directDispatch?: ModuleRef;
+
+  constructor(options: TasksModuleOptions, { hooks = {}, directDispatch }: TaskWorkerOptions = {}) {
     const settings = resolveTasksOptions(options);
     super(createWorkerOptions(settings).options!);
     this.settings = settings;
+    this.hooks = hooks;
+    this.directDispatch = directDispatch;
     this.logger = new MaskingLogger('TaskWorker', settings.urls);
     this.topology = taskTopology(settings.queue, settings.maxAttempts);
     this.firstConsume = new Promise<void>((resolve, reject) => {
@@ -155,6 +195,12 @@ export class TaskWorkerServer extends ServerRMQ {
     callback();
   }
 
+  override async listen(callback: (error?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
+    // Nest has registered every handler by now (it does so before listen()).
+    if (this.directDispatch) this.findDirectHandlers(this.directDispatch);
+    return super.listen(callback);
+  }
+
   override async start(callback: (error?: unknown) => void): Promise<void> {
     await super.start(callback);
     // The transport creates its channel wrapper on the first connect and never
@@ -213,6 +259,34 @@ export class TaskWorkerServer extends ServerRMQ {
     return this.messageHandlers.get(pattern) ?? super.getHandlerByPattern(pattern);
   }
 
+  private findDirectHandlers(moduleRef: ModuleRef): void {
+    const direct: string[] = [];
+    for (const [pattern, handler] of this.messageHandlers) {
+      const resolved = resolveDirectDispatch(handler, moduleRef);
+      if ('invoke' in resolved) {
+        this.directInvokers.set(handler, resolved.invoke);
+        direct.push(pattern);
+      } else {
+        this.logger.warn(`task '${pattern}' runs through Nest's handler pipeline: ${resolved.reason}`);
+      }
+    }
+    if (direct.length > 0) this.logger.log(`calling the handlers of ${direct.map((name) => `'${name}'`).join(', ')} directly`);
+  }
+
+  /** The route of a task name, or null when no handler takes it. Only known names are kept. */
+  private routeFor(pattern: string): TaskRoute | null {
+    const known = this.routes.get(pattern);
+    if (known) return known;
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) return null;
+    const route: TaskRoute = {
+      contract: handler.extras?.[TASK_CONTRACT_EXTRA] as TaskContract | undefined,
+      invoke: this.directInvokers.get(handler) ?? handler,
+    };
+    this.routes.set(pattern, route);
+    return route;
+  }
+
   private setConsuming(consuming: boolean): void {
     if (this.consumingNow === consuming) return;
     this.consumingNow = consuming;
@@ -254,7 +328,15 @@ export class TaskWorkerServer extends ServerRMQ {
     }
     this.active++;
     this.hooks.onReceived?.(message);
-    this.process(message, channel).then(
+    let settling: Promise<void> | undefined;
+    try {
+      settling = this.process(message, channel);
+    } catch (error) {
+      settling = Promise.reject(error);
+    }
+    // One callback per delivery, and none at all for a handler that finished synchronously.
+    if (!settling) return this.finished();
+    settling.then(
       () => this.finished(),
       (error: unknown) => {
         try {
@@ -273,47 +355,93 @@ export class TaskWorkerServer extends ServerRMQ {
     }
   }
 
-  private async process(message: ConsumeMessage, channel: ConfirmChannel): Promise<void> {
-    let pattern = '';
-    let handler: MessageHandler | null = null;
-    let data: unknown;
+  /**
+   * Reads, checks and runs one delivery, and settles it. Synchronous up to the
+   * handler's first `await` when the deserializer and the schema are (the hot
+   * path: each extra `await` here is another turn in every task's round trip).
+   * Returns a promise while the delivery is not settled yet.
+   */
+  private process(message: ConsumeMessage, channel: ConfirmChannel): Promise<void> | undefined {
+    let task: ReadTask | Promise<ReadTask>;
     try {
-      if (message.content.length > this.settings.maxMessageBytes) {
-        throw new MalformedTaskError(
-          'too-large',
-          `body of ${message.content.length} bytes is over TASK_MAX_BYTES (${this.settings.maxMessageBytes})`,
-        );
-      }
-      const deserialized = this.deserializer.deserialize(message.content, message.properties);
-      const packet = deserialized instanceof Promise ? await deserialized : deserialized;
-      pattern = this.getPatternAsString(packet.pattern);
-      handler = this.getHandlerByPattern(pattern);
-      if (!handler) {
-        throw new MalformedTaskError('unknown-task', `no handler for task '${pattern}'`);
-      }
-      const contract = handler.extras?.[TASK_CONTRACT_EXTRA] as TaskContract | undefined;
-      data = contract ? validatePayload(contract, packet.data) : packet.data;
-      if (data instanceof Promise) data = await data;
+      task = this.read(message);
     } catch (error) {
-      const context = new RmqContext([message, channel, pattern]);
-      if (error instanceof MalformedTaskError) {
-        const moved = await this.deadLetter(context, error.reason, error.message, attemptsOf(message));
-        this.hooks.onSettled?.(message, moved ? 'malformed' : 'unsettled', 0);
-        return;
-      }
-      throw error;
+      return this.rejectUnreadable(message, channel, error);
     }
+    if (task instanceof Promise) {
+      return task.then(
+        (read) => this.run(read, message, channel),
+        (error: unknown) => this.rejectUnreadable(message, channel, error),
+      );
+    }
+    return this.run(task, message, channel);
+  }
 
-    const context = new RmqContext([message, channel, pattern]);
+  /** The task in a delivery: its name, route and checked payload. Throws `MalformedTaskError` when there is none. */
+  private read(message: ConsumeMessage): ReadTask | Promise<ReadTask> {
+    if (message.content.length > this.settings.maxMessageBytes) {
+      throw new MalformedTaskError(
+        'too-large',
+        `body of ${message.content.length} bytes is over TASK_MAX_BYTES (${this.settings.maxMessageBytes})`,
+      );
+    }
+    const packet = this.deserializer.deserialize(message.content, message.properties);
+    return packet instanceof Promise ? packet.then((event: IncomingEvent) => this.check(event)) : this.check(packet);
+  }
+
+  private check(packet: IncomingEvent): ReadTask | Promise<ReadTask> {
+    const pattern = this.getPatternAsString(packet.pattern);
+    const route = this.routeFor(pattern);
+    if (!route) {
+      throw new MalformedTaskError('unknown-task', `no handler for task '${pattern}'`);
+    }
+    const data = route.contract ? validatePayload(route.contract, packet.data) : packet.data;
+    return data instanceof Promise ? data.then((valid) => ({ pattern, route, data: valid })) : { pattern, route, data };
+  }
+
+  /** Dead-letters a delivery no handler can take; anything else it rethrows. */
+  private async rejectUnreadable(message: ConsumeMessage, channel: ConfirmChannel, error: unknown): Promise<void> {
+    if (!(error instanceof MalformedTaskError)) throw error;
+    const moved = await this.deadLetter(new RmqContext([message, channel, '']), error.reason, error.message, attemptsOf(message));
+    this.hooks.onSettled?.(message, moved ? 'malformed' : 'unsettled', 0);
+  }
+
+  private run(task: ReadTask, message: ConsumeMessage, channel: ConfirmChannel): Promise<void> | undefined {
+    const context = new RmqContext([message, channel, task.pattern]);
     const startedAt = performance.now();
+    let result: unknown;
     try {
-      const result = await handler(data, context);
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      result = task.route.invoke(task.data, context);
     } catch (error) {
       return this.handleFailure(context, error, startedAt);
     }
+    return this.whenFinished(result, context, startedAt);
+  }
+
+  /**
+   * Settles the delivery once the handler's work is over: a promise (Nest's
+   * pipeline always gives one), an observable (its last value), or a plain value.
+   */
+  private whenFinished(result: unknown, context: RmqContext, startedAt: number): Promise<void> | undefined {
+    if (isPromiseLike(result)) {
+      return Promise.resolve(result).then(
+        (value) => this.whenFinished(value, context, startedAt),
+        (error: unknown) => this.handleFailure(context, error, startedAt),
+      );
+    }
+    if (isObservable(result)) {
+      return lastValueFrom(result, { defaultValue: undefined }).then(
+        () => this.succeeded(context, startedAt),
+        (error: unknown) => this.handleFailure(context, error, startedAt),
+      );
+    }
+    this.succeeded(context, startedAt);
+    return undefined;
+  }
+
+  private succeeded(context: RmqContext, startedAt: number): void {
     this.ack(context);
-    this.hooks.onSettled?.(message, 'done', performance.now() - startedAt);
+    this.hooks.onSettled?.(context.getMessage() as ConsumeMessage, 'done', performance.now() - startedAt);
   }
 
   private async handleFailure(context: RmqContext, error: unknown, startedAt: number): Promise<void> {
@@ -450,6 +578,10 @@ function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
       return path ? `${path}: ${issue.message}` : issue.message;
     })
     .join('; ');
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function');
 }
 
 function attemptsOf(message: ConsumeMessage): number {
