@@ -1,4 +1,4 @@
-import { Scope, type Type } from '@nestjs/common';
+import type { Type } from '@nestjs/common';
 import {
   CUSTOM_ROUTE_ARGS_METADATA,
   EXCEPTION_FILTERS_METADATA,
@@ -7,7 +7,7 @@ import {
   PIPES_METADATA,
   ROUTE_ARGS_METADATA,
 } from '@nestjs/common/constants.js';
-import type { ModuleRef } from '@nestjs/core';
+import { type ModuleRef, ModulesContainer } from '@nestjs/core';
 import type { MessageHandler, RmqContext } from '@nestjs/microservices';
 // Not re-exported from the package's index; the values are what @Payload() and @Ctx() record.
 import { RpcParamtype } from '@nestjs/microservices/enums/rpc-paramtype.enum.js';
@@ -22,6 +22,7 @@ interface ParamMetadata {
   index: number;
   data?: unknown;
   pipes?: unknown[];
+  schema?: unknown;
 }
 
 /**
@@ -40,13 +41,19 @@ export function resolveDirectDispatch(handler: MessageHandler, moduleRef: Module
   if (!ref) return { reason: 'it is not a @TaskHandler method' };
   const name = `${ref.controller.name}.${String(ref.method)}`;
 
-  let instance: Record<string | symbol, unknown>;
-  try {
-    if (moduleRef.introspect(ref.controller).scope !== Scope.DEFAULT) return { reason: `${name} is request-scoped or transient` };
-    instance = moduleRef.get(ref.controller, { strict: false }) as Record<string | symbol, unknown>;
-  } catch {
-    return { reason: `${name}: its controller is not found in the app` };
+  // The controller Nest registered, found the way Nest's DiscoveryService finds
+  // controllers: exactly one, static. (A class that is also a provider, or a
+  // subclass, could give another instance than the one Nest calls.)
+  const wrappers = [...moduleRef.get(ModulesContainer, { strict: false }).values()].flatMap((module) =>
+    [...module.controllers.values()].filter((wrapper) => wrapper.metatype === ref.controller),
+  );
+  if (wrappers.length !== 1) {
+    return { reason: wrappers.length === 0 ? `${name}: its class is not a controller of the app` : `${name}: its class is a controller in ${wrappers.length} modules` };
   }
+  const [wrapper] = wrappers;
+  if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient) return { reason: `${name} is request-scoped or transient` };
+  const instance = wrapper.instance as Record<string | symbol, unknown> | undefined;
+  if (!instance) return { reason: `${name}: its controller has no instance` };
   const method = instance[ref.method];
   if (typeof method !== 'function') return { reason: `${name} is not a method` };
   const controller = instance.constructor as Type<unknown>;
@@ -83,9 +90,11 @@ function invokerFor(
   if (keys.length === 0) return { invoke: (data, context) => method.call(instance, data, context) };
   const sources: Array<'payload' | 'context' | undefined> = [];
   for (const key of keys) {
-    const { index, data, pipes } = params[key];
+    const { index, data, pipes, schema } = params[key];
     if (key.includes(CUSTOM_ROUTE_ARGS_METADATA)) return { reason: `${name} has a custom parameter decorator` };
     if (hasAny(pipes)) return { reason: `${name} has parameter pipes` };
+    // A schema on @Payload() is for a global pipe to apply, which a direct call would skip.
+    if (schema !== undefined) return { reason: `${name} gives @Payload() a schema` };
     if (data !== undefined) return { reason: `${name} takes part of the payload (@Payload('${String(data)}'))` };
     const type = Number(key.split(':')[0]);
     if (type === RpcParamtype.PAYLOAD) sources[index] = 'payload';
