@@ -1,8 +1,18 @@
 import { defineTask, PermanentTaskError, TaskHandler, TaskHeaders, TaskWorkerServer } from '@app/tasks';
-import { type CallHandler, Controller, type ExecutionContext, Injectable, Logger, type NestInterceptor, UseInterceptors } from '@nestjs/common';
+import {
+  type CallHandler,
+  Controller,
+  type ExecutionContext,
+  Injectable,
+  type INestMicroservice,
+  Logger,
+  type NestInterceptor,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { Ctx, type INestMicroservice, Payload, RmqContext } from '@nestjs/microservices';
+import { Ctx, Payload, RmqContext } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { ConsumeMessage } from 'amqplib';
 import { Observable } from 'rxjs';
 import { z } from 'zod';
@@ -24,6 +34,28 @@ const Intercepted = defineTask('dispatch-intercepted', { encoding: 'text', schem
 const Failing = defineTask('dispatch-failing', { encoding: 'text', schema: z.string() });
 const Permanent = defineTask('dispatch-permanent', { encoding: 'text', schema: z.string() });
 const Streamed = defineTask('dispatch-observable', { encoding: 'text', schema: z.string() });
+const Sync = defineTask('dispatch-sync', { encoding: 'text', schema: z.string() });
+/** A Standard Schema that answers asynchronously: texts starting with "ok" pass. */
+const asyncSchema: StandardSchemaV1<unknown, string> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate: async (value) =>
+      typeof value === 'string' && value.startsWith('ok') ? { value } : { issues: [{ message: 'must start with ok' }] },
+  },
+};
+const AsyncChecked = defineTask('dispatch-async-schema', { encoding: 'text', schema: asyncSchema });
+/** A schema with a bug: it throws instead of returning issues. */
+const brokenSchema: StandardSchemaV1<unknown, string> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate: () => {
+      throw new Error('schema bug');
+    },
+  },
+};
+const BrokenSchema = defineTask('dispatch-broken-schema', { encoding: 'text', schema: brokenSchema });
 
 /** Which tasks each interceptor saw, by task name. */
 const seen = { global: [] as string[], method: [] as string[] };
@@ -49,6 +81,10 @@ class Runs {
   record(text: string, value: unknown): void {
     this.done.set(text, value);
     this.waiters.get(text)?.(value);
+  }
+
+  has(text: string): boolean {
+    return this.done.has(text);
   }
 
   waitFor(text: string): Promise<unknown> {
@@ -87,6 +123,22 @@ class DispatchHandlers {
     throw new PermanentTaskError(`${text} can never work`);
   }
 
+  @TaskHandler(Sync)
+  sync(@Payload() text: string): number {
+    runs.record(text, 'sync');
+    return 42;
+  }
+
+  @TaskHandler(AsyncChecked)
+  async asyncChecked(@Payload() text: string): Promise<void> {
+    runs.record(text, 'checked');
+  }
+
+  @TaskHandler(BrokenSchema)
+  async brokenSchema(@Payload() text: string): Promise<void> {
+    runs.record(text, 'ran');
+  }
+
   @TaskHandler(Streamed)
   streamed(@Payload() text: string): Observable<void> {
     return new Observable<void>((subscriber) => {
@@ -99,9 +151,25 @@ class DispatchHandlers {
   }
 }
 
-async function startWorker(queue: string, direct: boolean): Promise<INestMicroservice> {
+/** A worker whose deserializer fails on every body, as a buggy custom one might. */
+class UnreadableBodiesWorker extends TaskWorkerServer {
+  constructor(...args: ConstructorParameters<typeof TaskWorkerServer>) {
+    super(...args);
+    this.deserializer = {
+      deserialize: () => {
+        throw new Error('cannot read this');
+      },
+    };
+  }
+}
+
+async function startWorker(
+  queue: string,
+  direct: boolean,
+  Worker: typeof TaskWorkerServer = TaskWorkerServer,
+): Promise<{ app: INestMicroservice; worker: TaskWorkerServer }> {
   const testing = await Test.createTestingModule({ controllers: [DispatchHandlers] }).compile();
-  const worker = new TaskWorkerServer(
+  const worker = new Worker(
     { urls: [brokerUrl()], queue, maxAttempts: MAX_ATTEMPTS, retryDelayMs: 10 },
     { directDispatch: direct ? testing.get(ModuleRef) : undefined },
   );
@@ -109,7 +177,15 @@ async function startWorker(queue: string, direct: boolean): Promise<INestMicrose
   app.useGlobalInterceptors(new GlobalInterceptor());
   await app.listen();
   await worker.whenConsuming();
-  return app;
+  return { app, worker };
+}
+
+/** The dead letter of a text, once it is there. */
+async function deadLetterOf(queue: string, text: string) {
+  return pollUntil(
+    async () => (await peekMessages(`${queue}.dlq`)).find((message) => message.content.toString() === text),
+    `'${text}' in ${queue}.dlq`,
+  );
 }
 
 const publish = (queue: string, task: { name: string }, text: string, messageId = text) =>
@@ -118,10 +194,11 @@ const publish = (queue: string, task: { name: string }, text: string, messageId 
 describe('TaskWorkerServer with direct dispatch', () => {
   const queue = uniqueQueue('direct-dispatch');
   let app: INestMicroservice | undefined;
+  let worker: TaskWorkerServer;
 
   beforeAll(async () => {
     Logger.overrideLogger(['error']);
-    app = await startWorker(queue, true);
+    ({ app, worker } = await startWorker(queue, true));
   });
 
   afterAll(async () => {
@@ -156,15 +233,45 @@ describe('TaskWorkerServer with direct dispatch', () => {
     expect((await queueDepths([queue]))[queue]).toEqual({ ready: 0, unacked: 1 });
     release.get('a stream')!();
     await pollUntil(async () => (await queueDepths([queue]))[queue].unacked === 0, 'the ack of the streamed task');
+    expect(seen.global).toEqual([]);
+  });
+
+  it('acks a synchronous handler that returns a value, and counts it as finished', async () => {
+    await publish(queue, Sync, 'at once');
+    expect(await runs.waitFor('at once')).toBe('sync');
+    await pollUntil(async () => (await queueDepths([queue]))[queue].unacked === 0, 'the ack of the synchronous task');
+    expect(worker.activeTasks).toBe(0);
+    expect(seen.global).toEqual([]);
+  });
+
+  it('waits for an asynchronous schema, and dead-letters what it refuses', async () => {
+    await publish(queue, AsyncChecked, 'ok, go');
+    expect(await runs.waitFor('ok, go')).toBe('checked');
+    await publish(queue, AsyncChecked, 'refused');
+    const letter = await deadLetterOf(queue, 'refused');
+    expect(letter.properties.headers).toMatchObject({
+      [TaskHeaders.deadLetterReason]: 'invalid-payload',
+      [TaskHeaders.lastError]: "payload of task 'dispatch-async-schema' is invalid: must start with ok",
+    });
+  });
+
+  it('dead-letters a task whose schema throws, without running it', async () => {
+    await publish(queue, BrokenSchema, 'unchecked');
+    const letter = await deadLetterOf(queue, 'unchecked');
+    expect(letter.properties.headers).toMatchObject({
+      [TaskHeaders.deadLetterReason]: 'invalid-payload',
+      [TaskHeaders.lastError]: "the schema of task 'dispatch-broken-schema' failed: schema bug",
+    });
+    expect(runs.has('unchecked')).toBe(false);
+    await pollUntil(async () => (await queueDepths([queue]))[queue].unacked === 0, 'the ack of the original');
   });
 
   it('retries a handler that throws, then dead-letters it with the error', async () => {
     await publish(queue, Failing, 'a bad job');
-    await waitForReady(`${queue}.dlq`, 1);
+    const letter = await deadLetterOf(queue, 'a bad job');
     expect(failures.get('a bad job')).toBe(MAX_ATTEMPTS);
-    const letters = await peekMessages(`${queue}.dlq`);
-    const letter = letters.find((message) => message.content.toString() === 'a bad job');
-    expect(letter?.properties.headers).toMatchObject({
+    expect(seen.global).toEqual([]);
+    expect(letter.properties.headers).toMatchObject({
       [TaskHeaders.attempts]: MAX_ATTEMPTS,
       [TaskHeaders.lastError]: 'cannot do a bad job',
       [TaskHeaders.deadLetterReason]: 'attempts-exhausted',
@@ -173,9 +280,9 @@ describe('TaskWorkerServer with direct dispatch', () => {
 
   it('dead-letters a PermanentTaskError at once', async () => {
     await publish(queue, Permanent, 'never');
-    await waitForReady(`${queue}.dlq`, 2);
-    const letter = (await peekMessages(`${queue}.dlq`)).find((message) => message.content.toString() === 'never');
-    expect(letter?.properties.headers).toMatchObject({
+    const letter = await deadLetterOf(queue, 'never');
+    expect(seen.global).toEqual([]);
+    expect(letter.properties.headers).toMatchObject({
       [TaskHeaders.attempts]: 1,
       [TaskHeaders.lastError]: 'never can never work',
       [TaskHeaders.deadLetterReason]: 'permanent-error',
@@ -189,7 +296,7 @@ describe('TaskWorkerServer without direct dispatch (the default)', () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(['error']);
-    app = await startWorker(queue, false);
+    ({ app } = await startWorker(queue, false));
   });
 
   afterAll(async () => {
@@ -202,5 +309,30 @@ describe('TaskWorkerServer without direct dispatch (the default)', () => {
     await publish(queue, Plain, 'via nest', 'id-nest-1');
     expect(await runs.waitFor('via nest')).toEqual({ messageId: 'id-nest-1', pattern: Plain.name, self: true });
     expect(seen.global).toEqual([Plain.name]);
+  });
+});
+
+describe('TaskWorkerServer with a deserializer that throws', () => {
+  const queue = uniqueQueue('unreadable');
+  let app: INestMicroservice | undefined;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(['error']);
+    ({ app } = await startWorker(queue, true, UnreadableBodiesWorker));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await deleteQueues(queueFamily(queue, MAX_ATTEMPTS));
+  });
+
+  it('dead-letters the body as unreadable instead of leaving it unacked', async () => {
+    await publish(queue, Plain, 'garbled');
+    const letter = await deadLetterOf(queue, 'garbled');
+    expect(letter.properties.headers).toMatchObject({
+      [TaskHeaders.deadLetterReason]: 'unreadable',
+      [TaskHeaders.lastError]: 'the deserializer failed: cannot read this',
+    });
+    await pollUntil(async () => (await queueDepths([queue]))[queue].unacked === 0, 'the ack of the original');
   });
 });

@@ -273,7 +273,7 @@ export class TaskWorkerServer extends ServerRMQ {
     if (direct.length > 0) this.logger.log(`calling the handlers of ${direct.map((name) => `'${name}'`).join(', ')} directly`);
   }
 
-  /** The route of a task name, or null when no handler takes it. Only known names are kept. */
+  /** The route of a task name, or null when no handler takes it. */
   private routeFor(pattern: string): TaskRoute | null {
     const known = this.routes.get(pattern);
     if (known) return known;
@@ -283,14 +283,19 @@ export class TaskWorkerServer extends ServerRMQ {
       contract: handler.extras?.[TASK_CONTRACT_EXTRA] as TaskContract | undefined,
       invoke: this.directInvokers.get(handler) ?? handler,
     };
-    this.routes.set(pattern, route);
+    // Only registered names are kept: the name comes from the message, and Nest's lookup also accepts variants of it.
+    if (this.messageHandlers.has(pattern)) this.routes.set(pattern, route);
     return route;
   }
 
   private setConsuming(consuming: boolean): void {
     if (this.consumingNow === consuming) return;
     this.consumingNow = consuming;
-    this.hooks.onConsumingChanged?.(consuming);
+    try {
+      this.hooks.onConsumingChanged?.(consuming);
+    } catch (error) {
+      this.hookFailed(error);
+    }
   }
 
   private onChannelClosed(channel: ConfirmChannel, closedByBroker: boolean): void {
@@ -327,7 +332,11 @@ export class TaskWorkerServer extends ServerRMQ {
       return;
     }
     this.active++;
-    this.hooks.onReceived?.(message);
+    try {
+      this.hooks.onReceived?.(message);
+    } catch (error) {
+      this.hookFailed(error);
+    }
     let settling: Promise<void> | undefined;
     try {
       settling = this.process(message, channel);
@@ -385,8 +394,20 @@ export class TaskWorkerServer extends ServerRMQ {
         `body of ${message.content.length} bytes is over TASK_MAX_BYTES (${this.settings.maxMessageBytes})`,
       );
     }
-    const packet = this.deserializer.deserialize(message.content, message.properties);
-    return packet instanceof Promise ? packet.then((event: IncomingEvent) => this.check(event)) : this.check(packet);
+    let packet: IncomingEvent | Promise<IncomingEvent>;
+    try {
+      packet = this.deserializer.deserialize(message.content, message.properties);
+    } catch (error) {
+      throw unreadable(error);
+    }
+    return packet instanceof Promise
+      ? packet.then(
+          (event: IncomingEvent) => this.check(event),
+          (error: unknown) => {
+            throw unreadable(error);
+          },
+        )
+      : this.check(packet);
   }
 
   private check(packet: IncomingEvent): ReadTask | Promise<ReadTask> {
@@ -399,11 +420,11 @@ export class TaskWorkerServer extends ServerRMQ {
     return data instanceof Promise ? data.then((valid) => ({ pattern, route, data: valid })) : { pattern, route, data };
   }
 
-  /** Dead-letters a delivery no handler can take; anything else it rethrows. */
+  /** Dead-letters a delivery no handler can take, with why. */
   private async rejectUnreadable(message: ConsumeMessage, channel: ConfirmChannel, error: unknown): Promise<void> {
-    if (!(error instanceof MalformedTaskError)) throw error;
-    const moved = await this.deadLetter(new RmqContext([message, channel, '']), error.reason, error.message, attemptsOf(message));
-    this.hooks.onSettled?.(message, moved ? 'malformed' : 'unsettled', 0);
+    const malformed = error instanceof MalformedTaskError ? error : unreadable(error);
+    const moved = await this.deadLetter(new RmqContext([message, channel, '']), malformed.reason, malformed.message, attemptsOf(message));
+    this.settled(message, moved ? 'malformed' : 'unsettled', 0);
   }
 
   private run(task: ReadTask, message: ConsumeMessage, channel: ConfirmChannel): Promise<void> | undefined {
@@ -411,6 +432,8 @@ export class TaskWorkerServer extends ServerRMQ {
     const startedAt = performance.now();
     let result: unknown;
     try {
+      // A direct call runs the handler inside amqplib's delivery callback (Nest's pipeline starts it a
+      // few microtasks later); either way a synchronous throw lands here.
       result = task.route.invoke(task.data, context);
     } catch (error) {
       return this.handleFailure(context, error, startedAt);
@@ -441,7 +464,20 @@ export class TaskWorkerServer extends ServerRMQ {
 
   private succeeded(context: RmqContext, startedAt: number): void {
     this.ack(context);
-    this.hooks.onSettled?.(context.getMessage() as ConsumeMessage, 'done', performance.now() - startedAt);
+    this.settled(context.getMessage() as ConsumeMessage, 'done', performance.now() - startedAt);
+  }
+
+  /** Tells the hooks; a hook that throws must not leave the delivery looking unsettled. */
+  private settled(message: ConsumeMessage, outcome: TaskOutcome, durationMs: number): void {
+    try {
+      this.hooks.onSettled?.(message, outcome, durationMs);
+    } catch (error) {
+      this.hookFailed(error);
+    }
+  }
+
+  private hookFailed(error: unknown): void {
+    this.logger.warn(`a worker hook threw: ${this.mask(error)}`);
   }
 
   private async handleFailure(context: RmqContext, error: unknown, startedAt: number): Promise<void> {
@@ -452,7 +488,7 @@ export class TaskWorkerServer extends ServerRMQ {
     if (isPermanent(error) || attempts >= this.settings.maxAttempts) {
       const why = isPermanent(error) ? 'permanent-error' : 'attempts-exhausted';
       const moved = await this.deadLetter(context, why, reason, attempts);
-      this.hooks.onSettled?.(message, moved ? 'dead-lettered' : 'unsettled', duration());
+      this.settled(message, moved ? 'dead-lettered' : 'unsettled', duration());
       return;
     }
     const delay = retryDelayMs(attempts, this.settings.retryDelayMs);
@@ -467,7 +503,7 @@ export class TaskWorkerServer extends ServerRMQ {
         [TaskHeaders.lastFailedAt]: new Date().toISOString(),
       },
     });
-    this.hooks.onSettled?.(message, forwarded ? 'retried' : 'unsettled', duration());
+    this.settled(message, forwarded ? 'retried' : 'unsettled', duration());
   }
 
   private deadLetter(context: RmqContext, reason: DeadLetterReason, error: string, attempts: number): Promise<boolean> {
@@ -559,8 +595,30 @@ export class TaskWorkerServer extends ServerRMQ {
 
 /** Validates against the contract; synchronous for synchronous schemas (the hot path). */
 function validatePayload(contract: TaskContract, payload: unknown): unknown {
-  const result = contract.schema['~standard'].validate(payload);
-  return result instanceof Promise ? result.then((settled) => validated(contract, settled)) : validated(contract, result);
+  let result: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
+  try {
+    result = contract.schema['~standard'].validate(payload);
+  } catch (error) {
+    throw schemaFailed(contract, error);
+  }
+  return result instanceof Promise
+    ? result.then(
+        (settled) => validated(contract, settled),
+        (error: unknown) => {
+          throw schemaFailed(contract, error);
+        },
+      )
+    : validated(contract, result);
+}
+
+/** A schema that throws instead of returning issues: the payload cannot be checked, so it is not run. */
+function schemaFailed(contract: TaskContract, error: unknown): MalformedTaskError {
+  return new MalformedTaskError('invalid-payload', `the schema of task '${contract.name}' failed: ${errorText(error)}`);
+}
+
+/** A body the deserializer could not read. */
+function unreadable(error: unknown): MalformedTaskError {
+  return error instanceof MalformedTaskError ? error : new MalformedTaskError('unreadable', `the deserializer failed: ${errorText(error)}`);
 }
 
 function validated(contract: TaskContract, result: StandardSchemaV1.Result<unknown>): unknown {

@@ -9,6 +9,7 @@ export class PermanentTaskError extends Error {
 /** Why a message went to the dead-letter queue. Written to its headers. */
 export type DeadLetterReason =
   | 'invalid-json'
+  | 'unreadable'
   | 'unknown-task'
   | 'invalid-payload'
   | 'too-large'
