@@ -1,4 +1,4 @@
-import { defineTask, PermanentTaskError, TaskHandler, TaskHeaders, TaskWorkerServer } from '@app/tasks';
+import { defineTask, PermanentTaskError, TaskHandler, TaskHeaders, type TaskWorkerHooks, TaskWorkerServer } from '@app/tasks';
 import {
   type CallHandler,
   Controller,
@@ -167,11 +167,12 @@ async function startWorker(
   queue: string,
   direct: boolean,
   Worker: typeof TaskWorkerServer = TaskWorkerServer,
+  hooks?: TaskWorkerHooks,
 ): Promise<{ app: INestMicroservice; worker: TaskWorkerServer }> {
   const testing = await Test.createTestingModule({ controllers: [DispatchHandlers] }).compile();
   const worker = new Worker(
     { urls: [brokerUrl()], queue, maxAttempts: MAX_ATTEMPTS, retryDelayMs: 10 },
-    { directDispatch: direct ? testing.get(ModuleRef) : undefined },
+    { directDispatch: direct ? testing.get(ModuleRef) : undefined, hooks },
   );
   const app = testing.createNestMicroservice({ strategy: worker });
   app.useGlobalInterceptors(new GlobalInterceptor());
@@ -334,5 +335,33 @@ describe('TaskWorkerServer with a deserializer that throws', () => {
       [TaskHeaders.lastError]: 'the deserializer failed: cannot read this',
     });
     await pollUntil(async () => (await queueDepths([queue]))[queue].unacked === 0, 'the ack of the original');
+  });
+});
+
+describe('TaskWorkerServer with hooks that throw', () => {
+  const queue = uniqueQueue('hooks-throw');
+  let app: INestMicroservice | undefined;
+  let worker: TaskWorkerServer;
+  const fail = () => {
+    throw new Error('hook bug');
+  };
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    ({ app, worker } = await startWorker(queue, true, TaskWorkerServer, { onReceived: fail, onSettled: fail }));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    Logger.overrideLogger(['error']);
+    await deleteQueues(queueFamily(queue, MAX_ATTEMPTS));
+  });
+
+  it('still runs and acks the task, and counts it as finished', async () => {
+    await publish(queue, Plain, 'despite the hooks');
+    expect(await runs.waitFor('despite the hooks')).toMatchObject({ pattern: Plain.name });
+    await pollUntil(async () => (await queueDepths([queue]))[queue].unacked === 0, 'the ack');
+    expect(worker.activeTasks).toBe(0);
+    expect(await worker.drain(1000)).toBe(0);
   });
 });
