@@ -31,7 +31,7 @@ export const USAGE = `usage: npm run bench -- [--suite default|http|soak|concurr
   default      publish rates, end-to-end drain rate, latency and peak RSS, ours vs plain amqplib
                (1 and 2 workers, prefetch 1 and --prefetch), alternating A B A B
     --tasks N             timed tasks per drain (default 4000)
-    --warmup-tasks N      untimed tasks each drain starts with, so both sides are measured warm (default 2000)
+    --warmup-tasks N      untimed tasks each drain starts with, so both sides are measured warm (default 5000)
     --rounds N            rounds (default 2)
     --single N            publishes timed one at a time per round (default 1000)
     --prefetch N          the higher prefetch (default 20)
@@ -51,7 +51,7 @@ export const USAGE = `usage: npm run bench -- [--suite default|http|soak|concurr
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {
     suite: 'default',
-    warmupTasks: 2000,
+    warmupTasks: 5000,
     single: 1000,
     prefetch: 20,
     latencyRate: 300,
