@@ -6,6 +6,7 @@ import {
   Injectable,
   type INestMicroservice,
   Logger,
+  type LogLevel,
   type NestInterceptor,
   UseInterceptors,
 } from '@nestjs/common';
@@ -163,22 +164,41 @@ class UnreadableBodiesWorker extends TaskWorkerServer {
   }
 }
 
-async function startWorker(
-  queue: string,
-  direct: boolean,
-  Worker: typeof TaskWorkerServer = TaskWorkerServer,
-  hooks?: TaskWorkerHooks,
-): Promise<{ app: INestMicroservice; worker: TaskWorkerServer }> {
-  const testing = await Test.createTestingModule({ controllers: [DispatchHandlers] }).compile();
-  const worker = new Worker(
-    { urls: [brokerUrl()], queue, maxAttempts: MAX_ATTEMPTS, retryDelayMs: 10 },
-    { directDispatch: direct ? testing.get(ModuleRef) : undefined, hooks },
-  );
-  const app = testing.createNestMicroservice({ strategy: worker });
-  app.useGlobalInterceptors(new GlobalInterceptor());
-  await app.listen();
-  await worker.whenConsuming();
-  return { app, worker };
+interface WorkerSetup {
+  /** Direct dispatch on (the default here) or off. */
+  direct?: boolean;
+  Worker?: typeof TaskWorkerServer;
+  hooks?: TaskWorkerHooks;
+  /** Nest's log levels while the worker runs; false silences it. */
+  logLevels?: LogLevel[] | false;
+}
+
+/**
+ * A worker on a queue of its own for the enclosing describe block: started
+ * before its tests, closed and its queues deleted after them.
+ */
+function workerFor(prefix: string, { direct = true, Worker = TaskWorkerServer, hooks, logLevels = ['error'] }: WorkerSetup = {}) {
+  const queue = uniqueQueue(prefix);
+  let app: INestMicroservice | undefined;
+  let worker: TaskWorkerServer | undefined;
+  beforeAll(async () => {
+    Logger.overrideLogger(logLevels);
+    const testing = await Test.createTestingModule({ controllers: [DispatchHandlers] }).compile();
+    worker = new Worker(
+      { urls: [brokerUrl()], queue, maxAttempts: MAX_ATTEMPTS, retryDelayMs: 10 },
+      { directDispatch: direct ? testing.get(ModuleRef) : undefined, hooks },
+    );
+    app = testing.createNestMicroservice({ strategy: worker });
+    app.useGlobalInterceptors(new GlobalInterceptor());
+    await app.listen();
+    await worker.whenConsuming();
+  });
+  afterAll(async () => {
+    await app?.close();
+    Logger.overrideLogger(['error']);
+    await deleteQueues(queueFamily(queue, MAX_ATTEMPTS));
+  });
+  return { queue, worker: () => worker! };
 }
 
 /** The dead letter of a text, once it is there. */
@@ -193,19 +213,7 @@ const publish = (queue: string, task: { name: string }, text: string, messageId 
   publishRaw(queue, text, { type: task.name, contentType: 'text/plain', messageId, persistent: true });
 
 describe('TaskWorkerServer with direct dispatch', () => {
-  const queue = uniqueQueue('direct-dispatch');
-  let app: INestMicroservice | undefined;
-  let worker: TaskWorkerServer;
-
-  beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    ({ app, worker } = await startWorker(queue, true));
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await deleteQueues(queueFamily(queue, MAX_ATTEMPTS));
-  });
+  const { queue, worker } = workerFor('direct-dispatch');
 
   beforeEach(() => {
     seen.global.length = 0;
@@ -241,7 +249,7 @@ describe('TaskWorkerServer with direct dispatch', () => {
     await publish(queue, Sync, 'at once');
     expect(await runs.waitFor('at once')).toBe('sync');
     await pollUntil(async () => (await queueDepths([queue]))[queue].unacked === 0, 'the ack of the synchronous task');
-    expect(worker.activeTasks).toBe(0);
+    expect(worker().activeTasks).toBe(0);
     expect(seen.global).toEqual([]);
   });
 
@@ -292,18 +300,7 @@ describe('TaskWorkerServer with direct dispatch', () => {
 });
 
 describe('TaskWorkerServer without direct dispatch (the default)', () => {
-  const queue = uniqueQueue('nest-dispatch');
-  let app: INestMicroservice | undefined;
-
-  beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    ({ app } = await startWorker(queue, false));
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await deleteQueues(queueFamily(queue, MAX_ATTEMPTS));
-  });
+  const { queue } = workerFor('nest-dispatch', { direct: false });
 
   it('runs every handler through Nest’s pipeline, global interceptors included', async () => {
     seen.global.length = 0;
@@ -314,18 +311,7 @@ describe('TaskWorkerServer without direct dispatch (the default)', () => {
 });
 
 describe('TaskWorkerServer with a deserializer that throws', () => {
-  const queue = uniqueQueue('unreadable');
-  let app: INestMicroservice | undefined;
-
-  beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    ({ app } = await startWorker(queue, true, UnreadableBodiesWorker));
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await deleteQueues(queueFamily(queue, MAX_ATTEMPTS));
-  });
+  const { queue } = workerFor('unreadable', { Worker: UnreadableBodiesWorker });
 
   it('dead-letters the body as unreadable instead of leaving it unacked', async () => {
     await publish(queue, Plain, 'garbled');
@@ -339,29 +325,16 @@ describe('TaskWorkerServer with a deserializer that throws', () => {
 });
 
 describe('TaskWorkerServer with hooks that throw', () => {
-  const queue = uniqueQueue('hooks-throw');
-  let app: INestMicroservice | undefined;
-  let worker: TaskWorkerServer;
   const fail = () => {
     throw new Error('hook bug');
   };
-
-  beforeAll(async () => {
-    Logger.overrideLogger(false);
-    ({ app, worker } = await startWorker(queue, true, TaskWorkerServer, { onReceived: fail, onSettled: fail }));
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    Logger.overrideLogger(['error']);
-    await deleteQueues(queueFamily(queue, MAX_ATTEMPTS));
-  });
+  const { queue, worker } = workerFor('hooks-throw', { hooks: { onReceived: fail, onSettled: fail }, logLevels: false });
 
   it('still runs and acks the task, and counts it as finished', async () => {
     await publish(queue, Plain, 'despite the hooks');
     expect(await runs.waitFor('despite the hooks')).toMatchObject({ pattern: Plain.name });
     await pollUntil(async () => (await queueDepths([queue]))[queue].unacked === 0, 'the ack');
-    expect(worker.activeTasks).toBe(0);
-    expect(await worker.drain(1000)).toBe(0);
+    expect(worker().activeTasks).toBe(0);
+    expect(await worker().drain(1000)).toBe(0);
   });
 });

@@ -105,7 +105,6 @@ function invokerFor(
   // The common shapes without a per-call array.
   if (shape === 'payload') return { invoke: (data) => method.call(instance, data) };
   if (shape === 'payload,context') return { invoke: (data, context) => method.call(instance, data, context) };
-  if (shape === 'context') return { invoke: (_data, context) => method.call(instance, context) };
   return {
     invoke: (data, context) =>
       method.apply(

@@ -117,10 +117,8 @@ export class TaskWorkerServer extends ServerRMQ {
   private readonly firstConsume: Promise<void>;
   private resolveFirstConsume!: () => void;
   private rejectFirstConsume!: (error: Error) => void;
-  /** Handlers called directly, found at `listen()` when direct dispatch is on. */
-  private readonly directInvokers = new Map<MessageHandler, TaskInvoker>();
-  /** Per task name, once a delivery of it has been routed. */
-  private readonly routes = new Map<string, TaskRoute>();
+  /** How to run each registered handler (its contract, and the direct call if it has one); built at `listen()`. */
+  private readonly routes = new Map<MessageHandler, TaskRoute>();
 
   private readonly hooks: TaskWorkerHooks;
   private readonly directDispatch?: ModuleRef;
@@ -197,7 +195,7 @@ export class TaskWorkerServer extends ServerRMQ {
 
   override async listen(callback: (error?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
     // Nest has registered every handler by now (it does so before listen()).
-    if (this.directDispatch) this.findDirectHandlers(this.directDispatch);
+    this.planRoutes();
     return super.listen(callback);
   }
 
@@ -259,33 +257,29 @@ export class TaskWorkerServer extends ServerRMQ {
     return this.messageHandlers.get(pattern) ?? super.getHandlerByPattern(pattern);
   }
 
-  private findDirectHandlers(moduleRef: ModuleRef): void {
+  private planRoutes(): void {
     const direct: string[] = [];
     for (const [pattern, handler] of this.messageHandlers) {
-      const resolved = resolveDirectDispatch(handler, moduleRef);
-      if ('invoke' in resolved) {
-        this.directInvokers.set(handler, resolved.invoke);
-        direct.push(pattern);
-      } else {
-        this.logger.warn(`task '${pattern}' runs through Nest's handler pipeline: ${resolved.reason}`);
+      let invoke: TaskInvoker = handler;
+      if (this.directDispatch) {
+        const resolved = resolveDirectDispatch(handler, this.directDispatch);
+        if ('invoke' in resolved) {
+          invoke = resolved.invoke;
+          direct.push(pattern);
+        } else {
+          this.logger.warn(`task '${pattern}' runs through Nest's handler pipeline: ${resolved.reason}`);
+        }
       }
+      this.routes.set(handler, routeOf(handler, invoke));
     }
     if (direct.length > 0) this.logger.log(`calling the handlers of ${direct.map((name) => `'${name}'`).join(', ')} directly`);
   }
 
   /** The route of a task name, or null when no handler takes it. */
   private routeFor(pattern: string): TaskRoute | null {
-    const known = this.routes.get(pattern);
-    if (known) return known;
     const handler = this.getHandlerByPattern(pattern);
     if (!handler) return null;
-    const route: TaskRoute = {
-      contract: handler.extras?.[TASK_CONTRACT_EXTRA] as TaskContract | undefined,
-      invoke: this.directInvokers.get(handler) ?? handler,
-    };
-    // Only registered names are kept: the name comes from the message, and Nest's lookup also accepts variants of it.
-    if (this.messageHandlers.has(pattern)) this.routes.set(pattern, route);
-    return route;
+    return this.routes.get(handler) ?? routeOf(handler);
   }
 
   private setConsuming(consuming: boolean): void {
@@ -386,7 +380,7 @@ export class TaskWorkerServer extends ServerRMQ {
     return this.run(task, message, channel);
   }
 
-  /** The task in a delivery: its name, route and checked payload. Throws `MalformedTaskError` when there is none. */
+  /** The task in a delivery: its name, route and checked payload. Throws when there is none. */
   private read(message: ConsumeMessage): ReadTask | Promise<ReadTask> {
     if (message.content.length > this.settings.maxMessageBytes) {
       throw new MalformedTaskError(
@@ -394,20 +388,8 @@ export class TaskWorkerServer extends ServerRMQ {
         `body of ${message.content.length} bytes is over TASK_MAX_BYTES (${this.settings.maxMessageBytes})`,
       );
     }
-    let packet: IncomingEvent | Promise<IncomingEvent>;
-    try {
-      packet = this.deserializer.deserialize(message.content, message.properties);
-    } catch (error) {
-      throw unreadable(error);
-    }
-    return packet instanceof Promise
-      ? packet.then(
-          (event: IncomingEvent) => this.check(event),
-          (error: unknown) => {
-            throw unreadable(error);
-          },
-        )
-      : this.check(packet);
+    const packet = this.deserializer.deserialize(message.content, message.properties);
+    return packet instanceof Promise ? packet.then((event: IncomingEvent) => this.check(event)) : this.check(packet);
   }
 
   private check(packet: IncomingEvent): ReadTask | Promise<ReadTask> {
@@ -420,9 +402,9 @@ export class TaskWorkerServer extends ServerRMQ {
     return data instanceof Promise ? data.then((valid) => ({ pattern, route, data: valid })) : { pattern, route, data };
   }
 
-  /** Dead-letters a delivery no handler can take, with why. */
+  /** Dead-letters a delivery no handler can take, with why (anything but a `MalformedTaskError` came from the deserializer). */
   private async rejectUnreadable(message: ConsumeMessage, channel: ConfirmChannel, error: unknown): Promise<void> {
-    const malformed = error instanceof MalformedTaskError ? error : unreadable(error);
+    const malformed = unreadable(error);
     const moved = await this.deadLetter(new RmqContext([message, channel, '']), malformed.reason, malformed.message, attemptsOf(message));
     this.settled(message, moved ? 'malformed' : 'unsettled', 0);
   }
@@ -616,7 +598,11 @@ function schemaFailed(contract: TaskContract, error: unknown): MalformedTaskErro
   return new MalformedTaskError('invalid-payload', `the schema of task '${contract.name}' failed: ${errorText(error)}`);
 }
 
-/** A body the deserializer could not read. */
+function routeOf(handler: MessageHandler, invoke: TaskInvoker = handler): TaskRoute {
+  return { contract: handler.extras?.[TASK_CONTRACT_EXTRA] as TaskContract | undefined, invoke };
+}
+
+/** Why a delivery cannot be run: a `MalformedTaskError` as it is, anything else a body the deserializer could not read. */
 function unreadable(error: unknown): MalformedTaskError {
   return error instanceof MalformedTaskError ? error : new MalformedTaskError('unreadable', `the deserializer failed: ${errorText(error)}`);
 }
